@@ -1,0 +1,37 @@
+"""Live Academy: training for live-stream e-commerce hosts, operators and planners."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from academy.auth.views import bp as auth_bp
+from academy.config import PROJECT_ROOT, load_config
+from academy.db import init_db
+from academy.errors import register_error_handlers
+from academy.i18n import init_i18n
+from academy.security import init_security
+from academy.site.views import bp as site_bp
+from academy.templating import init_templating
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, database, security, languages, pages, errors."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("ACADEMY_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(os.environ, Path(app.instance_path), overrides))
+    init_db(app)
+    init_security(app)
+    init_i18n(app)
+    init_templating(app)
+    app.register_blueprint(site_bp)
+    app.register_blueprint(auth_bp)
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,1 @@
+"""Accounts, account roles, partner firms, sign-in and its throttle."""

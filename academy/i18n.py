@@ -1,0 +1,31 @@
+"""Language and time zone of each request (Flask-Babel)."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_login import current_user
+
+from academy.auth.models import LOCALES
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The account's language, else the visitor's choice, else the browser's, else English."""
+    if current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def select_timezone() -> str:
+    if current_user.is_authenticated:
+        return current_user.timezone
+    return "Asia/Shanghai"
+
+
+def init_i18n(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
