@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -12,7 +12,12 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """The account's language, else the visitor's choice, else the browser's, else English."""
+    """The account's language, else the visitor's choice, else the browser's, else English.
+
+    Outside a request (the CLI, jobs) it is English until a caller chooses otherwise.
+    """
+    if not has_request_context():
+        return "en"
     if current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale")
@@ -22,7 +27,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    if current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:
         return current_user.timezone
     return "Asia/Shanghai"
 

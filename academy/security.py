@@ -38,6 +38,11 @@ def dummy_password_hash() -> str:
     return hash_password("not-a-real-password-but-just-as-slow")
 
 
+def signed_in_user() -> Any:
+    """The signed-in user as the plain model object services take (not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
 def roles_required(*account_roles: str) -> Callable[[F], F]:
     """Let only signed-in users with one of ``account_roles`` in; others get 403 (or login)."""
 

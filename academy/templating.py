@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from academy.auth.forms import ACCOUNT_ROLE_CHOICES
+from academy.auth.forms import ACCOUNT_ROLE_LABELS
 from academy.auth.models import AccountRole
 
 
@@ -29,7 +29,6 @@ NAVIGATION = (
 )
 
 
-ACCOUNT_ROLE_LABELS = dict(ACCOUNT_ROLE_CHOICES)
 AUDIT_ACTION_LABELS = {
     "user.created": _l("Account created"),
     "user.password_changed": _l("Password changed"),

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 
 from academy.auth.models import COMMON_TIMEZONES, AccountRole
 from academy.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-TIMEZONE_CHOICES = [(zone, zone.replace("_", " ")) for zone in COMMON_TIMEZONES]
-LOCALE_CHOICES = [("en", "English"), ("zh", "简体中文")]
-ACCOUNT_ROLE_CHOICES = [
-    (AccountRole.STUDENT.value, _l("Student")),
-    (AccountRole.INSTRUCTOR.value, _l("Instructor")),
-    (AccountRole.PARTNER.value, _l("Partner firm staff")),
-    (AccountRole.ADMIN.value, _l("Administrator")),
-]
-_password_length = Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)
+TIMEZONE_CHOICES = [SelectChoice(zone, zone.replace("_", " ")) for zone in COMMON_TIMEZONES]
+LOCALE_CHOICES = [SelectChoice("en", "English"), SelectChoice("zh", "简体中文")]
+ACCOUNT_ROLE_LABELS = {
+    AccountRole.STUDENT: _l("Student"),
+    AccountRole.INSTRUCTOR: _l("Instructor"),
+    AccountRole.PARTNER: _l("Partner firm staff"),
+    AccountRole.ADMIN: _l("Administrator"),
+}
+ACCOUNT_ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in
+                        ACCOUNT_ROLE_LABELS.items()]
+_password_length = Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+                          message=_l("Use %(min)d to %(max)d characters for the password."))
 
 
 class LoginForm(FlaskForm):
@@ -28,7 +38,7 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)],
                                description=_l("As it should appear on your certificate."))
     password = PasswordField(
@@ -57,7 +67,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class CreateAccountForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     account_role = SelectField(_l("Account role"), choices=ACCOUNT_ROLE_CHOICES)
     firm_slug = SelectField(_l("Partner firm"), choices=[], validate_choice=False,

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from academy.audit.service import list_events_for
 from academy.auth import service
@@ -21,7 +22,7 @@ from academy.auth.models import AccountRole, PartnerFirm, User
 from academy.auth.service import AccountError, NewAccount
 from academy.db import get_session, utcnow
 from academy.forms import ConfirmForm, attach_error
-from academy.security import login_manager, roles_required, safe_next_url
+from academy.security import login_manager, roles_required, safe_next_url, signed_in_user
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -61,7 +62,7 @@ def login() -> Page:
 @login_required
 def logout() -> Response:
     if ConfirmForm().validate_on_submit():
-        service.end_all_sessions(get_session(), current_user)
+        service.end_all_sessions(get_session(), signed_in_user())
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")
@@ -97,7 +98,7 @@ def change_password() -> Page:
     if form.validate_on_submit():
         try:
             user = service.change_password(
-                get_session(), current_user, current_password=form.current_password.data or "",
+                get_session(), signed_in_user(), current_password=form.current_password.data or "",
                 new_password=form.new_password.data or "", now=utcnow(),
             )
         except AccountError as error:
@@ -110,9 +111,10 @@ def change_password() -> Page:
     return render_template("auth/change_password.html", form=form), status
 
 
-def _firm_choices(firms: list[PartnerFirm] | None = None) -> list[tuple[str, str]]:
+def _firm_choices(firms: list[PartnerFirm] | None = None) -> list[SelectChoice]:
     firms = service.list_firms(get_session()) if firms is None else firms
-    return [("", _("— none —"))] + [(firm.slug, firm.name) for firm in firms]
+    return [SelectChoice("", _("— none —"))] + [SelectChoice(firm.slug, firm.name)
+                                                for firm in firms]
 
 
 @bp.route("/admin/users")
@@ -133,7 +135,7 @@ def admin_create_user() -> Page:
     form.firm_slug.choices = _firm_choices()
     if form.validate_on_submit():
         try:
-            user = service.create_account(get_session(), current_user, NewAccount(
+            user = service.create_account(get_session(), signed_in_user(), NewAccount(
                 email=form.email.data or "", display_name=form.display_name.data or "",
                 password=form.password.data or "",
                 account_role=AccountRole(form.account_role.data),
@@ -178,7 +180,7 @@ def admin_change_role(user_id: int) -> Page:
     if form.validate_on_submit():
         try:
             service.change_account_role(
-                get_session(), current_user, user_id,
+                get_session(), signed_in_user(), user_id,
                 account_role=AccountRole(form.account_role.data),
                 firm_slug=form.firm_slug.data or "", now=utcnow(),
             )
@@ -195,7 +197,7 @@ def admin_change_role(user_id: int) -> Page:
 def admin_set_active(user_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         active = request.form.get("active") == "1"
-        service.set_account_active(get_session(), current_user, user_id, active=active,
+        service.set_account_active(get_session(), signed_in_user(), user_id, active=active,
                                    now=utcnow())
         flash(_("Account reactivated.") if active else _("Account deactivated."), "success")
     return redirect(url_for("auth.admin_user", user_id=user_id))
@@ -208,7 +210,7 @@ def admin_firms() -> Page:
     if form.validate_on_submit():
         try:
             firm = service.create_firm(
-                get_session(), current_user, slug=form.slug.data or "",
+                get_session(), signed_in_user(), slug=form.slug.data or "",
                 name=form.name.data or "", website=form.website.data or "",
                 description=form.description.data or "", now=utcnow(),
             )

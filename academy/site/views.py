@@ -10,7 +10,7 @@ from academy.auth import service as auth_service
 from academy.auth.models import LOCALES
 from academy.db import database_is_reachable, engine_of, get_session
 from academy.forms import ConfirmForm
-from academy.security import safe_next_url
+from academy.security import safe_next_url, signed_in_user
 
 bp = Blueprint("site", __name__, template_folder="templates")
 
@@ -36,5 +36,5 @@ def set_language() -> Response:
     if ConfirmForm().validate_on_submit() and locale in LOCALES:
         session["locale"] = locale
         if current_user.is_authenticated:
-            auth_service.set_locale(get_session(), current_user, locale)
+            auth_service.set_locale(get_session(), signed_in_user(), locale)
     return redirect(safe_next_url(request.form.get("next"), url_for("site.home")))
