@@ -11,6 +11,7 @@ from flask import Flask
 
 from academy.auth.views import bp as auth_bp
 from academy.config import PROJECT_ROOT, load_config
+from academy.curriculum.views import bp as curriculum_bp
 from academy.db import init_db
 from academy.errors import register_error_handlers
 from academy.i18n import init_i18n
@@ -33,5 +34,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_templating(app)
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(curriculum_bp)
     register_error_handlers(app)
     return app

@@ -2,5 +2,15 @@
 
 from academy.audit.models import AuditEvent
 from academy.auth.models import LoginAttempt, PartnerFirm, User
+from academy.curriculum.models import Module, ModuleProgress, QuizAttempt, Rubric
 
-__all__ = ["AuditEvent", "LoginAttempt", "PartnerFirm", "User"]
+__all__ = [
+    "AuditEvent",
+    "LoginAttempt",
+    "Module",
+    "ModuleProgress",
+    "PartnerFirm",
+    "QuizAttempt",
+    "Rubric",
+    "User",
+]

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 from academy import create_app
 from academy.auth import service as auth_service
 from academy.auth.models import AccountRole
 from academy.auth.service import AccountError, NewAccount
+from academy.curriculum.sync import CourseProblems, check_courses, sync_courses
 from academy.db import engine_of, new_session, upgrade_database, utcnow
 from academy.demo import DEMO_PASSWORD, database_is_empty, load_demo_data
 
@@ -24,6 +29,47 @@ def cli() -> None:
 def _fail(message: object) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
+
+
+def _course_dir(directory: Path | None) -> Path:
+    return directory or Path(current_app.config["COURSES_DIR"])
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[object]:
+    """A progress callback that draws a bar on a terminal and stays quiet in a pipe or a log."""
+    bar = None
+
+    def on_progress(done: int, total: int, _path: str) -> None:
+        nonlocal bar
+        if not sys.stdout.isatty():
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label=label)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        yield on_progress
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _sync_catalogue(directory: Path | None = None) -> bool:
+    """Sync the course folder into the database; print the problems instead when it has any."""
+    course_dir = _course_dir(directory)
+    with new_session(engine_of(current_app)) as session, _progress_bar("Syncing courses") as bar:
+        try:
+            report = sync_courses(session, course_dir, now=utcnow(), on_progress=bar)
+        except CourseProblems as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len(error.problems)} problem(s) in {course_dir}; nothing was changed.",
+                       err=True)
+            return False
+    click.echo(f"Courses: {report.summary()}.")
+    return True
 
 
 def _load_demo() -> None:
@@ -45,10 +91,14 @@ def serve(host: str, port: int) -> None:
     upgrade_database(engine)
     with new_session(engine, write=False) as session:
         empty = database_is_empty(session)
+    _sync_catalogue()
     if empty and current_app.config["LOAD_DEMO_DATA"]:
         _load_demo()
     click.echo(f"Live Academy on http://{host}:{port}/  (Ctrl+C stops it)")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Werkzeug's server directly: Flask refuses app.run() inside its own CLI. No reloader, so
+    # nothing the app starts at boot ever runs twice.
+    run_simple(host, port, current_app._get_current_object(), threaded=True,
+               use_reloader=False, use_debugger=False)
 
 
 @cli.group("db")
@@ -69,6 +119,7 @@ def db_upgrade() -> None:
 def demo() -> None:
     """Load the demo firm and accounts (idempotent; refused in production)."""
     upgrade_database(engine_of(current_app))
+    _sync_catalogue()
     _load_demo()
 
 
@@ -122,3 +173,38 @@ def firms_create(slug: str, name: str) -> None:
             _fail(error.message)
             return
     click.echo(f"Created partner firm {firm.slug} ({firm.name}).")
+
+
+@cli.group("courses")
+def courses_group() -> None:
+    """The curriculum: Markdown modules and rubrics in the course folder."""
+
+
+_DIRECTORY = click.argument("directory", required=False,
+                            type=click.Path(exists=True, file_okay=False, path_type=Path))
+
+
+@courses_group.command("check")
+@_DIRECTORY
+@with_appcontext
+def courses_check(directory: Path | None) -> None:
+    """Check every module and rubric; print each problem as path:line: message."""
+    course_dir = _course_dir(directory)
+    catalogue = check_courses(course_dir)
+    for problem in catalogue.problems:
+        click.echo(str(problem))
+    if not catalogue.ok:
+        _fail(f"{len(catalogue.problems)} problem(s) in {course_dir}.")
+    tracks = len({module.track for module in catalogue.modules})
+    click.echo(f"OK: {len(catalogue.modules)} modules in {tracks} track(s) and "
+               f"{len(catalogue.rubrics)} rubric(s) in {course_dir}.")
+
+
+@courses_group.command("sync")
+@_DIRECTORY
+@with_appcontext
+def courses_sync(directory: Path | None) -> None:
+    """Load changed modules and rubrics into the database in one transaction."""
+    upgrade_database(engine_of(current_app))
+    if not _sync_catalogue(directory):
+        sys.exit(1)

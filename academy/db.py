@@ -144,6 +144,11 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return config
 
 
+def managed_by_models(name: str | None, _type: str, _parents: Any) -> bool:
+    """Tell autogenerate to leave alone the hand-kept full-text search objects (``search_*``)."""
+    return not (name or "").startswith("search_")
+
+
 def upgrade_database(engine: Engine) -> None:
     """Bring the schema to the newest migration (a no-op when it is there already)."""
     command.upgrade(alembic_config(engine), "head")

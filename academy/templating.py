@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from academy.auth.forms import ACCOUNT_ROLE_LABELS
 from academy.auth.models import AccountRole
+from academy.curriculum.service import ModuleStatus
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,21 @@ class NavItem:
 _EVERYONE = frozenset(AccountRole)
 NAVIGATION = (
     NavItem("site.home", _l("Dashboard"), _EVERYONE),
+    NavItem("curriculum.catalogue", _l("Courses"), _EVERYONE),
+    NavItem("curriculum.statistics", _l("Module statistics"),
+            frozenset({AccountRole.INSTRUCTOR, AccountRole.ADMIN})),
     NavItem("auth.admin_users", _l("Accounts"), frozenset({AccountRole.ADMIN})),
     NavItem("auth.admin_firms", _l("Partner firms"), frozenset({AccountRole.ADMIN})),
 )
 
 
+TRACK_LABELS = {"host": _l("Host"), "operator": _l("Operator"), "planner": _l("Planner")}
+MODULE_STATUS_LABELS = {
+    ModuleStatus.NOT_STARTED: _l("Not started"),
+    ModuleStatus.IN_PROGRESS: _l("In progress"),
+    ModuleStatus.COMPLETED: _l("Completed"),
+    ModuleStatus.QUIZ_PASSED: _l("Quiz passed"),
+}
 AUDIT_ACTION_LABELS = {
     "user.created": _l("Account created"),
     "user.password_changed": _l("Password changed"),
@@ -46,6 +57,8 @@ def _template_globals() -> dict[str, Any]:
     return {
         "navigation": items,
         "account_role_labels": ACCOUNT_ROLE_LABELS,
+        "track_labels": TRACK_LABELS,
+        "module_status_labels": MODULE_STATUS_LABELS,
         "audit_action_labels": AUDIT_ACTION_LABELS,
         "current_locale": str(get_locale() or "en"),
         "current_path": request.full_path.rstrip("?") if request else "/",

@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import academy.all_models  # noqa: F401  (fills SQLModel.metadata)
-from academy.db import writing
+from academy.db import managed_by_models, writing
 
 target_metadata = SQLModel.metadata
 
@@ -17,6 +17,7 @@ def run_migrations() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=managed_by_models,
         )
         with context.begin_transaction():
             context.run_migrations()

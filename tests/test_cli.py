@@ -1,5 +1,13 @@
 """The `academy` command as an administrator types it."""
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
 from flask import Flask
 from sqlmodel import Session, select
 
@@ -74,3 +82,33 @@ def test_demo_is_refused_in_production(app: Flask, session: Session) -> None:
 def test_db_upgrade_is_a_no_op_on_a_current_database(runner) -> None:
     result = runner.invoke(cli, args=["db", "upgrade"])
     assert result.exit_code == 0 and "up to date" in result.output
+
+
+def test_serve_migrates_loads_demo_and_answers_http(tmp_path: Path) -> None:
+    """The quick start's `academy serve`, as a real process on a free port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "ACADEMY_INSTANCE_PATH": str(tmp_path / "instance"),
+           "ACADEMY_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+    academy = Path(sys.executable).with_name("academy")
+    server = subprocess.Popen([str(academy), "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "academy serve did not answer in 60 s"
+                time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:
+            assert "Sign in" in page.read().decode()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert "Demo data: 6 item(s) added" in output
+    assert "Courses: 21 added" in output

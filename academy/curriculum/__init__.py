@@ -1,0 +1,1 @@
+"""The curriculum: modules read from courses/, quizzes, progress and search."""

@@ -1,0 +1,379 @@
+"""Learning: catalogue, module pages, completion, quizzes and their grading, statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col, func, select
+
+from academy.auth.models import AccountRole, User
+from academy.curriculum.models import TRACKS, Module, ModuleProgress, QuizAttempt
+from academy.errors import DomainError, NotAllowed, NotFound
+
+
+class ModuleStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    QUIZ_PASSED = "quiz_passed"
+
+
+class QuizError(DomainError):
+    """The submitted answers cannot be graded (unanswered or unknown choices)."""
+
+    status = 422
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    slug: str
+    title: str
+    summary: str
+    track: str
+    position: int
+    hours: float
+    status: ModuleStatus
+    best_score: int | None
+
+
+@dataclass(frozen=True)
+class TrackOverview:
+    track: str
+    modules: list[ModuleSummary]
+
+    @property
+    def hours(self) -> float:
+        return sum(module.hours for module in self.modules)
+
+    @property
+    def done(self) -> int:
+        return sum(module.status in (ModuleStatus.COMPLETED, ModuleStatus.QUIZ_PASSED)
+                   for module in self.modules)
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.done / len(self.modules)) if self.modules else 0
+
+
+@dataclass(frozen=True)
+class Learner:
+    """What the module and catalogue pages need to know about the reader's own progress."""
+
+    started: set[int] = field(default_factory=set)
+    completed: set[int] = field(default_factory=set)
+    best_scores: dict[int, int] = field(default_factory=dict)
+    passed: set[int] = field(default_factory=set)
+
+    def status(self, module_id: int) -> ModuleStatus:
+        if module_id in self.passed:
+            return ModuleStatus.QUIZ_PASSED
+        if module_id in self.completed:
+            return ModuleStatus.COMPLETED
+        if module_id in self.started or module_id in self.best_scores:
+            return ModuleStatus.IN_PROGRESS
+        return ModuleStatus.NOT_STARTED
+
+
+def _learner(session: Session, user: User) -> Learner:
+    """The reader's progress over every module, in two queries whatever the catalogue's size."""
+    if user.account_role != AccountRole.STUDENT:
+        return Learner()
+    learner = Learner()
+    for module_id, completed_at in session.exec(
+        select(ModuleProgress.module_id, ModuleProgress.completed_at)
+        .where(ModuleProgress.user_id == user.id)
+    ):
+        learner.started.add(module_id)
+        if completed_at is not None:
+            learner.completed.add(module_id)
+    for module_id, best, passed in session.exec(
+        select(QuizAttempt.module_id, func.max(QuizAttempt.score),
+               func.max(sa.cast(QuizAttempt.passed, sa.Integer)))
+        .where(QuizAttempt.user_id == user.id)
+        .group_by(QuizAttempt.module_id)
+    ):
+        learner.best_scores[module_id] = best
+        if passed:
+            learner.passed.add(module_id)
+    return learner
+
+
+def _summary(module: Module, learner: Learner) -> ModuleSummary:
+    assert module.id is not None
+    return ModuleSummary(
+        slug=module.slug, title=module.title, summary=module.summary, track=module.track,
+        position=module.position, hours=module.hours, status=learner.status(module.id),
+        best_score=learner.best_scores.get(module.id),
+    )
+
+
+def list_tracks(session: Session, user: User) -> list[TrackOverview]:
+    """The three tracks with their current modules in order and the reader's progress."""
+    learner = _learner(session, user)
+    modules = session.exec(
+        select(Module).where(Module.retired == sa.false())
+        .order_by(Module.track, Module.position)
+    ).all()
+    return [
+        TrackOverview(track, [_summary(module, learner) for module in modules
+                              if module.track == track])
+        for track in TRACKS
+    ]
+
+
+@dataclass(frozen=True)
+class ModulePage:
+    module: Module
+    status: ModuleStatus
+    best_score: int | None
+    prerequisites: list[ModuleSummary]
+    missing_prerequisites: list[ModuleSummary]
+    previous: ModuleSummary | None
+    next: ModuleSummary | None
+
+
+def get_module(session: Session, slug: str) -> Module:
+    module = session.exec(select(Module).where(Module.slug == slug)).first()
+    if module is None:
+        raise NotFound(_l("There is no module %(slug)s.", slug=slug))
+    return module
+
+
+def module_page(session: Session, user: User, slug: str) -> ModulePage:
+    """A module with the reader's status, its prerequisites and its neighbours in the track.
+
+    A retired module stays readable by its old link (students who passed it keep their
+    history) but is no longer in the catalogue or the track's sequence.
+    """
+    module = get_module(session, slug)
+    learner = _learner(session, user)
+    track = session.exec(
+        select(Module).where(Module.track == module.track, Module.retired == sa.false())
+        .order_by(Module.position)
+    ).all()
+    prerequisites = session.exec(
+        select(Module).where(col(Module.slug).in_(module.prerequisites))
+    ).all() if module.prerequisites else []
+    prerequisite_summaries = [_summary(p, learner) for p in prerequisites]
+    position = next((index for index, item in enumerate(track) if item.id == module.id), None)
+    assert module.id is not None
+    return ModulePage(
+        module=module,
+        status=learner.status(module.id),
+        best_score=learner.best_scores.get(module.id),
+        prerequisites=prerequisite_summaries,
+        missing_prerequisites=[
+            p for p in prerequisite_summaries
+            if user.account_role == AccountRole.STUDENT
+            and p.status not in (ModuleStatus.COMPLETED, ModuleStatus.QUIZ_PASSED)
+        ],
+        previous=_summary(track[position - 1], learner) if position else None,
+        next=_summary(track[position + 1], learner)
+        if position is not None and position + 1 < len(track) else None,
+    )
+
+
+def _require_student(user: User) -> None:
+    if user.account_role != AccountRole.STUDENT:
+        raise NotAllowed(_l("Only students record progress and take quizzes."))
+
+
+def _progress_row(session: Session, user: User, module: Module,
+                  now: dt.datetime) -> ModuleProgress:
+    progress = session.exec(
+        select(ModuleProgress).where(ModuleProgress.user_id == user.id,
+                                     ModuleProgress.module_id == module.id)
+    ).first()
+    if progress is None:
+        progress = ModuleProgress(user_id=user.id or 0, module_id=module.id or 0, started_at=now)
+    return progress
+
+
+def mark_complete(session: Session, user: User, slug: str, *, now: dt.datetime) -> None:
+    """Record that the student finished reading the module (idempotent). Commits."""
+    _require_student(user)
+    module = get_module(session, slug)
+    progress = _progress_row(session, user, module, now)
+    if progress.completed_at is None:
+        progress.completed_at = now
+        session.add(progress)
+        session.commit()
+
+
+@dataclass(frozen=True)
+class QuizChoice:
+    index: int  # the choice's position in the course file: what the form sends back
+    text: str
+
+
+@dataclass(frozen=True)
+class QuizQuestionView:
+    number: int
+    prompt: str
+    select_all: bool
+    choices: list[QuizChoice]
+
+
+def quiz_questions(module: Module, rng: random.Random) -> list[QuizQuestionView]:
+    """The module's questions with choices shuffled for this attempt, without the answers.
+
+    The form sends back each choice's original index, so grading does not depend on the order
+    a student saw; nothing on the page tells which choice is right.
+    """
+    questions = []
+    for number, question in enumerate(module.quiz.get("questions", [])):
+        choices = [QuizChoice(index, text) for index, text in enumerate(question["choices"])]
+        rng.shuffle(choices)
+        questions.append(QuizQuestionView(number, question["prompt"],
+                                          isinstance(question["answer"], list), choices))
+    return questions
+
+
+def _correct_choices(question: dict[str, Any]) -> frozenset[int]:
+    answer = question["answer"]
+    return frozenset(answer if isinstance(answer, list) else [answer])
+
+
+def score_answers(quiz: dict[str, Any], answers: list[list[int]]) -> int:
+    """Percentage of questions answered exactly right (select-all needs every right choice)."""
+    questions = quiz["questions"]
+    right = sum(frozenset(given) == _correct_choices(question)
+                for question, given in zip(questions, answers, strict=True))
+    return round(100 * right / len(questions))
+
+
+def submit_quiz(session: Session, user: User, slug: str, chosen: Mapping[int, list[int]], *,
+                now: dt.datetime) -> QuizAttempt:
+    """Grade a student's answers, store the attempt, and complete the module on a pass. Commits.
+
+    ``chosen`` maps each question's number (file order) to the original indexes of the choices
+    the student ticked.
+    """
+    _require_student(user)
+    module = get_module(session, slug)
+    if module.retired:
+        raise NotAllowed(_l("This module has been retired; its quiz is closed."))
+    questions = module.quiz["questions"]
+    answers = [sorted(set(chosen.get(number, []))) for number in range(len(questions))]
+    if any(not given for given in answers):
+        raise QuizError(_l("Answer every question before you submit."))
+    for question, given in zip(questions, answers, strict=True):
+        if any(index not in range(len(question["choices"])) for index in given) \
+                or (not isinstance(question["answer"], list) and len(given) != 1):
+            raise QuizError(_l("Some answers do not belong to this quiz. Reload the page."))
+    score = score_answers(module.quiz, answers)
+    attempt = QuizAttempt(user_id=user.id or 0, module_id=module.id or 0,
+                          answers=answers, score=score,
+                          passed=score >= module.quiz["pass_mark"], submitted_at=now)
+    session.add(attempt)
+    progress = _progress_row(session, user, module, now)
+    if attempt.passed and progress.completed_at is None:
+        progress.completed_at = now
+    session.add(progress)
+    session.commit()
+    return attempt
+
+
+@dataclass(frozen=True)
+class GradedQuestion:
+    number: int
+    prompt: str
+    choices: list[tuple[str, bool, bool]]  # text, chosen, right
+    correct: bool
+    explain: str
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    module: Module
+    attempt: QuizAttempt
+    questions: list[GradedQuestion]
+    history: list[QuizAttempt]  # the student's attempts at this quiz, newest first
+
+    @property
+    def best_score(self) -> int:
+        return max(attempt.score for attempt in self.history)
+
+
+def quiz_result(session: Session, user: User, slug: str, attempt_id: int) -> QuizResult:
+    """A student's own graded attempt with the explanations; others' attempts are not found."""
+    module = get_module(session, slug)
+    history = session.exec(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id)
+        .order_by(col(QuizAttempt.submitted_at).desc(), col(QuizAttempt.id).desc())
+    ).all()
+    attempt = next((item for item in history if item.id == attempt_id), None)
+    if attempt is None:
+        raise NotFound(_l("There is no such attempt."))
+    graded = []
+    for number, (question, given) in enumerate(zip(module.quiz["questions"], attempt.answers,
+                                                   strict=True)):
+        right = _correct_choices(question)
+        graded.append(GradedQuestion(
+            number=number, prompt=question["prompt"],
+            choices=[(text, index in given, index in right)
+                     for index, text in enumerate(question["choices"])],
+            correct=frozenset(given) == right, explain=question["explain"],
+        ))
+    return QuizResult(module, attempt, graded, list(history))
+
+
+def quiz_history(session: Session, user: User, module: Module) -> list[QuizAttempt]:
+    return list(session.exec(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id)
+        .order_by(col(QuizAttempt.submitted_at).desc(), col(QuizAttempt.id).desc())
+    ))
+
+
+@dataclass(frozen=True)
+class ModuleStatistics:
+    module: ModuleSummary
+    completed: int  # students who completed the module
+    attempted: int  # students who took the quiz at least once
+    passed: int  # students with a passing attempt
+
+    @property
+    def pass_rate(self) -> int | None:
+        return round(100 * self.passed / self.attempted) if self.attempted else None
+
+
+def module_statistics(session: Session, user: User) -> list[ModuleStatistics]:
+    """Per current module: completions and quiz pass rate, in three queries. Staff only."""
+    if user.account_role not in (AccountRole.INSTRUCTOR, AccountRole.ADMIN):
+        raise NotAllowed(_l("Only instructors and administrators see module statistics."))
+    modules = session.exec(
+        select(Module).where(Module.retired == sa.false()).order_by(Module.track, Module.position)
+    ).all()
+    completed = dict(session.exec(
+        select(ModuleProgress.module_id, func.count())
+        .where(col(ModuleProgress.completed_at).is_not(None))
+        .group_by(ModuleProgress.module_id)
+    ).all())
+    per_student = (
+        select(QuizAttempt.module_id, QuizAttempt.user_id,
+               func.max(sa.cast(QuizAttempt.passed, sa.Integer)).label("passed"))
+        .group_by(QuizAttempt.module_id, QuizAttempt.user_id)
+        .subquery()
+    )
+    attempts = {
+        module_id: (attempted, passed or 0)
+        for module_id, attempted, passed in session.exec(
+            select(per_student.c.module_id, func.count(), func.sum(per_student.c.passed))
+            .group_by(per_student.c.module_id)
+        )
+    }
+    learner = Learner()
+    return [
+        ModuleStatistics(_summary(module, learner), completed.get(module.id, 0),
+                         *attempts.get(module.id, (0, 0)))
+        for module in modules
+    ]

@@ -1,0 +1,128 @@
+"""`courses sync`: load, skip unchanged, retire, refuse broken folders, neutralise HTML."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from academy.curriculum.models import Module, ModuleProgress, Rubric
+from academy.curriculum.sync import CourseProblems, sync_courses
+from tests.curriculum.builders import write_catalogue, write_module
+from tests.helpers import active_content
+
+NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
+
+
+def _modules(session: Session) -> dict[str, Module]:
+    session.expire_all()
+    return {module.slug: module for module in session.exec(select(Module))}
+
+
+def test_first_sync_adds_every_module_and_the_rubric(session: Session, tmp_path: Path) -> None:
+    slugs = write_catalogue(tmp_path, per_track=2)
+    report = sync_courses(session, tmp_path, now=NOW)
+    assert sorted(report.added) == sorted([*slugs, "rubric:practice-stream"])
+    modules = _modules(session)
+    assert set(modules) == set(slugs)
+    second = modules["host-topic-2"]
+    assert (second.track, second.position, second.prerequisites) == ("host", 2, ["host-topic-1"])
+    assert "<h2" in second.body_html and second.body_text.startswith("About host-topic-2")
+    assert second.quiz["questions"][1]["answer"] == [0, 1, 3]
+    rubric = session.exec(select(Rubric)).one()
+    assert [c["key"] for c in rubric.criteria] == ["product", "compliance"]
+
+
+def test_resync_of_unchanged_files_writes_nothing(session: Session, tmp_path: Path,
+                                                  count_queries) -> None:
+    write_catalogue(tmp_path, per_track=3)
+    sync_courses(session, tmp_path, now=NOW)
+    with count_queries() as counted:
+        report = sync_courses(session, tmp_path, now=NOW + dt.timedelta(hours=1))
+    assert not report.changed and len(report.unchanged) == 10
+    writes = [s for s in counted.statements if s.lstrip().upper().startswith(
+        ("INSERT", "UPDATE", "DELETE"))]
+    assert writes == []
+
+
+def test_changed_file_is_updated_in_place(session: Session, tmp_path: Path) -> None:
+    write_catalogue(tmp_path)
+    sync_courses(session, tmp_path, now=NOW)
+    before = _modules(session)["host-topic-1"]
+    write_module(tmp_path, "host", 1, "host-topic-1", title="Compliance, revised")
+    report = sync_courses(session, tmp_path, now=NOW)
+    assert report.updated == ["host-topic-1"] and len(report.unchanged) == 6
+    after = _modules(session)["host-topic-1"]
+    assert after.id == before.id and after.title == "Compliance, revised"
+
+
+def test_removed_module_with_progress_is_retired_not_deleted(session: Session, tmp_path: Path,
+                                                             make_user) -> None:
+    write_catalogue(tmp_path)
+    sync_courses(session, tmp_path, now=NOW)
+    module = _modules(session)["planner-topic-2"]
+    student = make_user("student")
+    session.add(ModuleProgress(user_id=student.id, module_id=module.id, started_at=NOW))
+    session.commit()
+    (tmp_path / "planner" / "02-planner-topic-2.md").unlink()
+    report = sync_courses(session, tmp_path, now=NOW)
+    assert report.retired == ["planner-topic-2"]
+    assert _modules(session)["planner-topic-2"].retired
+    write_catalogue(tmp_path)  # the file comes back
+    assert sync_courses(session, tmp_path, now=NOW).updated == ["planner-topic-2"]
+    assert not _modules(session)["planner-topic-2"].retired
+
+
+def test_broken_folder_changes_nothing(session: Session, tmp_path: Path) -> None:
+    write_catalogue(tmp_path)
+    sync_courses(session, tmp_path, now=NOW)
+    write_module(tmp_path, "host", 1, "host-topic-1", title="Changed")
+    write_module(tmp_path, "host", 3, "host-topic-3", prerequisites=["no-such-module"])
+    with pytest.raises(CourseProblems) as refused:
+        sync_courses(session, tmp_path, now=NOW)
+    assert any("no-such-module" in str(problem) for problem in refused.value.problems)
+    modules = _modules(session)
+    assert modules["host-topic-1"].title != "Changed" and "host-topic-3" not in modules
+
+
+@pytest.mark.parametrize("attack", [
+    "<script>alert(1)</script>",
+    '<img src="x" onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt&#58;alert(1))",
+    '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>',
+    "![x](x){: onerror=alert(1) }",
+    '<iframe src="https://evil.example"></iframe>',
+])
+def test_html_in_a_module_body_is_neutralised(session: Session, tmp_path: Path,
+                                              attack: str) -> None:
+    write_module(tmp_path, "host", 1, "attack", body=f"## Attack\n\n{attack}\n")
+    sync_courses(session, tmp_path, now=NOW)
+    assert active_content(_modules(session)["attack"].body_html) == []
+
+
+def test_links_between_module_files_become_module_pages(session: Session,
+                                                        tmp_path: Path) -> None:
+    write_module(tmp_path, "operator", 5, "data-and-diagnosis")
+    write_module(tmp_path, "host", 1, "host-compliance", body=(
+        "## Read on\n\nSee [the KPIs](../operator/05-data-and-diagnosis.md#the-kpi-formulas) "
+        "and [TikTok](https://seller-us.tiktok.com/university).\n"))
+    sync_courses(session, tmp_path, now=NOW)
+    body = _modules(session)["host-compliance"].body_html
+    assert 'href="/modules/data-and-diagnosis#the-kpi-formulas"' in body
+    assert 'href="https://seller-us.tiktok.com/university"' in body
+
+
+def test_long_module_gets_heading_anchors_and_contents(session: Session, tmp_path: Path) -> None:
+    body = "\n\n".join(f"## Part {n}\n\nText {n}.\n\n### Detail {n}\n\nMore." for n in range(4))
+    write_module(tmp_path, "host", 1, "long", body=body)
+    sync_courses(session, tmp_path, now=NOW)
+    module = _modules(session)["long"]
+    assert [h["anchor"] for h in module.headings][:2] == ["part-0", "detail-0"]
+    assert 'id="part-0"' in module.body_html and 'class="headerlink"' in module.body_html
+
+
+def test_thirty_module_folder_syncs(session: Session, tmp_path: Path) -> None:
+    slugs = write_catalogue(tmp_path, per_track=10)
+    assert len(sync_courses(session, tmp_path, now=NOW).added) == 31
+    assert len(_modules(session)) == len(slugs) == 30

@@ -1,0 +1,61 @@
+"""The sanitiser: what course authors and users may write, and what never reaches a page."""
+
+import pytest
+
+from academy.markdown import render_course_text, render_user_text
+from tests.helpers import active_content
+
+XSS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[x](javascript:alert(1))",
+    "<svg onload=alert(1)>",
+    '<a href="javascript&colon;alert(1)">x</a>',
+    "<style>body{display:none}</style>",
+    '<form action="https://evil.example"><input name="p"></form>',
+    "[x](data:text/html,<script>alert(1)</script>)",
+]
+
+
+@pytest.mark.parametrize("attack", XSS)
+def test_user_text_never_carries_active_content(attack: str) -> None:
+    rendered = render_user_text(f"Nice stream!\n\n{attack}")
+    assert active_content(rendered) == []
+    assert "<input" not in rendered
+
+
+def test_user_links_are_nofollow_and_open_no_opener() -> None:
+    rendered = render_user_text("[replay](https://live.example/replay/42)")
+    assert 'href="https://live.example/replay/42"' in rendered
+    assert 'rel="noopener noreferrer nofollow"' in rendered
+
+
+def test_user_text_gets_no_headings_ids_or_classes() -> None:
+    rendered = render_user_text("# Big\n\n## Smaller {: #x .y }")
+    assert "<h1" not in rendered and "<h2" not in rendered and 'id="' not in rendered
+
+
+def test_course_text_keeps_tabs_task_lists_and_details() -> None:
+    source = (
+        '=== "English"\n\n    Hello buyers\n\n=== "中文"\n\n    你好\n\n'
+        "- [x] Light test\n- [ ] Sound test\n\n"
+        '??? note "Answer"\n\n    Hidden until opened.\n'
+    )
+    rendered = render_course_text(source).html
+    assert 'class="tabbed-set' in rendered and 'type="radio"' in rendered
+    assert 'type="checkbox"' in rendered and "disabled" in rendered
+    assert "<details" in rendered and "<summary>Answer</summary>" in rendered
+
+
+def test_course_tables_and_admonitions_render() -> None:
+    rendered = render_course_text(
+        '| KPI | Formula |\n|---|---|\n| GPM | GMV × 1000 ÷ PV |\n\n'
+        '!!! warning "Banned claim"\n    Never say 最佳.\n'
+    ).html
+    assert "<table>" in rendered and "<td>GMV × 1000 ÷ PV</td>" in rendered
+    assert 'class="admonition warning"' in rendered
+
+
+def test_the_active_content_finder_itself_finds_what_it_should() -> None:
+    assert active_content('<p onclick="x">a</p><a href=" JavaScript:y">b</a><script></script>') \
+        == ["p[onclick]", "a[href= JavaScript:y]", "<script>"]
