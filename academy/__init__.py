@@ -15,6 +15,7 @@ from academy.curriculum.views import bp as curriculum_bp
 from academy.db import init_db
 from academy.errors import register_error_handlers
 from academy.i18n import init_i18n
+from academy.practice.views import bp as practice_bp
 from academy.security import init_security
 from academy.site.views import bp as site_bp
 from academy.templating import init_templating
@@ -35,5 +36,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(curriculum_bp)
+    app.register_blueprint(practice_bp)
     register_error_handlers(app)
     return app

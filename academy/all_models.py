@@ -3,6 +3,7 @@
 from academy.audit.models import AuditEvent
 from academy.auth.models import LoginAttempt, PartnerFirm, User
 from academy.curriculum.models import Module, ModuleProgress, QuizAttempt, Rubric
+from academy.practice.models import PracticeStream
 
 __all__ = [
     "AuditEvent",
@@ -10,6 +11,7 @@ __all__ = [
     "Module",
     "ModuleProgress",
     "PartnerFirm",
+    "PracticeStream",
     "QuizAttempt",
     "Rubric",
     "User",

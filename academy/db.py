@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from academy.config import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 UTC = dt.UTC
+CENT = Decimal("0.01")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -48,6 +50,25 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Money(sa.types.TypeDecorator[Decimal]):
+    """An amount of money as a Decimal with two places, stored as whole cents.
+
+    Integers add up exactly in SQL on both databases (SQLite has no decimal type), and
+    ``func.sum`` over such a column comes back as a Decimal again.
+    """
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        return int((Decimal(value) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        return None if value is None else (Decimal(int(value)) / 100).quantize(CENT)
 
 
 def text_enum(enum: type[StrEnum]) -> sa.Enum:

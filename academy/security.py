@@ -43,6 +43,11 @@ def signed_in_user() -> Any:
     return current_user._get_current_object()
 
 
+def can_view_stream(user: Any, student_id: int) -> bool:
+    """Students see their own practice streams; instructors and admins see every student's."""
+    return user.id == student_id or user.account_role in ("instructor", "admin")
+
+
 def roles_required(*account_roles: str) -> Callable[[F], F]:
     """Let only signed-in users with one of ``account_roles`` in; others get 403 (or login)."""
 

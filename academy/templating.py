@@ -13,6 +13,8 @@ from flask_login import current_user
 from academy.auth.forms import ACCOUNT_ROLE_LABELS
 from academy.auth.models import AccountRole
 from academy.curriculum.service import ModuleStatus
+from academy.practice.forms import PLATFORM_LABELS, STREAM_ROLE_LABELS
+from academy.practice.kpi import KPI_BY_KEY
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,9 @@ _EVERYONE = frozenset(AccountRole)
 NAVIGATION = (
     NavItem("site.home", _l("Dashboard"), _EVERYONE),
     NavItem("curriculum.catalogue", _l("Courses"), _EVERYONE),
+    NavItem("practice.my_practice", _l("My practice"), frozenset({AccountRole.STUDENT})),
+    NavItem("practice.class_overview", _l("Class overview"),
+            frozenset({AccountRole.INSTRUCTOR, AccountRole.ADMIN})),
     NavItem("curriculum.statistics", _l("Module statistics"),
             frozenset({AccountRole.INSTRUCTOR, AccountRole.ADMIN})),
     NavItem("auth.admin_users", _l("Accounts"), frozenset({AccountRole.ADMIN})),
@@ -59,6 +64,9 @@ def _template_globals() -> dict[str, Any]:
         "account_role_labels": ACCOUNT_ROLE_LABELS,
         "track_labels": TRACK_LABELS,
         "module_status_labels": MODULE_STATUS_LABELS,
+        "platform_labels": PLATFORM_LABELS,
+        "stream_role_labels": STREAM_ROLE_LABELS,
+        "kpi_by_key": KPI_BY_KEY,
         "audit_action_labels": AUDIT_ACTION_LABELS,
         "current_locale": str(get_locale() or "en"),
         "current_path": request.full_path.rstrip("?") if request else "/",
