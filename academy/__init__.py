@@ -9,7 +9,9 @@ from typing import Any
 
 from flask import Flask
 
+from academy.assessment.views import bp as assessment_bp
 from academy.auth.views import bp as auth_bp
+from academy.cohorts.views import bp as cohorts_bp
 from academy.config import PROJECT_ROOT, load_config
 from academy.curriculum.views import bp as curriculum_bp
 from academy.db import init_db
@@ -36,6 +38,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(curriculum_bp)
+    app.register_blueprint(cohorts_bp)
     app.register_blueprint(practice_bp)
+    app.register_blueprint(assessment_bp)
     register_error_handlers(app)
     return app

@@ -61,6 +61,7 @@ def load_config(
         "ENV_NAME": environment,
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{instance_path / 'academy.db'}"),
         "COURSES_DIR": env.get("COURSES_DIR", str(PROJECT_ROOT / "courses")),
+        "CJK_FONT": env.get("CJK_FONT", ""),
         "SECURE_COOKIES": _as_bool("SECURE_COOKIES", env.get("SECURE_COOKIES", str(production))),
         "LOAD_DEMO_DATA": not production,
         "TESTING": False,

@@ -52,8 +52,8 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class Money(sa.types.TypeDecorator[Decimal]):
-    """An amount of money as a Decimal with two places, stored as whole cents.
+class TwoPlaces(sa.types.TypeDecorator[Decimal]):
+    """A Decimal with two places (money, a rubric total), stored as whole hundredths.
 
     Integers add up exactly in SQL on both databases (SQLite has no decimal type), and
     ``func.sum`` over such a column comes back as a Decimal again.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 from academy.auth.models import LOCALES
@@ -24,6 +24,11 @@ def select_locale() -> str:
     if chosen in LOCALES:
         return chosen
     return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def current_locale() -> str:
+    """The language of this request as a code ("en", "zh"); content is served in it."""
+    return str(get_locale() or "en")
 
 
 def select_timezone() -> str:

@@ -18,9 +18,10 @@ import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+from pymdownx.slugs import slugify
 
 # Bump when rendering changes, so `courses sync` re-renders files whose text did not change.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 _COMMON_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2", "h3",
@@ -48,7 +49,9 @@ COURSE_EXTENSIONS = [
     "toc", "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.details",
 ]
 COURSE_EXTENSION_CONFIGS = {
-    "toc": {"permalink": "#", "permalink_title": "Link to this section", "toc_depth": "2-3"},
+    # Unicode slugs, so Chinese headings get readable anchors instead of "_1", "_2".
+    "toc": {"permalink": "#", "permalink_title": "", "toc_depth": "2-3",
+            "slugify": slugify(case="lower")},
     "pymdownx.tabbed": {"alternate_style": True},
     "pymdownx.tasklist": {"custom_checkbox": False},
 }

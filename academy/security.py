@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request, session
@@ -12,6 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
+
+if TYPE_CHECKING:
+    from academy.auth.models import User
+    from academy.cohorts.models import Cohort, CohortMember
 
 # scrypt with N = 2^16 (Werkzeug's default is 2^15, below ASVS 2.4.5's floor).
 PASSWORD_HASH_METHOD = "scrypt:65536:8:1"  # noqa: S105  (a method name, not a password)
@@ -46,6 +50,11 @@ def signed_in_user() -> Any:
 def can_view_stream(user: Any, student_id: int) -> bool:
     """Students see their own practice streams; instructors and admins see every student's."""
     return user.id == student_id or user.account_role in ("instructor", "admin")
+
+
+def can_assess(user: Any, student_id: int) -> bool:
+    """Instructors assess any student's practice streams; nobody assesses their own."""
+    return user.account_role == "instructor" and user.id != student_id
 
 
 def roles_required(*account_roles: str) -> Callable[[F], F]:
@@ -112,3 +121,48 @@ def init_security(app: Flask) -> None:
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     app.after_request(_set_security_headers)
+
+
+# Order classes (academy.cohorts): who may see a cohort and act on it.
+
+
+def is_college_staff(user: User) -> bool:
+    """Instructors and admins run the college's side of every order class."""
+    return user.account_role in ("instructor", "admin")
+
+
+def is_firm_staff(user: User, firm_id: int) -> bool:
+    return user.account_role == "partner" and user.firm_id == firm_id
+
+
+def can_manage_cohort(user: User, cohort: Cohort) -> bool:
+    """The sponsoring firm's staff and the college see applicants, members, board and events."""
+    return is_college_staff(user) or is_firm_staff(user, cohort.firm_id)
+
+
+def can_view_cohort(user: User, cohort: Cohort, membership: CohortMember | None) -> bool:
+    """Students see cohorts that recruit and those they applied to; firms only their own."""
+    if can_manage_cohort(user, cohort):
+        return True
+    return user.account_role == "student" and (
+        cohort.status == "recruiting" or membership is not None
+    )
+
+
+def can_edit_cohort(user: User, cohort: Cohort) -> bool:
+    """A cohort's terms change only while it is a draft (after that the college relies on them)."""
+    return can_manage_cohort(user, cohort) and cohort.status == "draft"
+
+
+def can_apply_to_cohort(user: User, cohort: Cohort) -> bool:
+    return user.account_role == "student" and cohort.status == "recruiting"
+
+
+def can_view_firm_cohorts(user: User, firm_id: int) -> bool:
+    """A firm's hiring funnel: its own staff and the college."""
+    return is_college_staff(user) or is_firm_staff(user, firm_id)
+
+
+def can_answer_offer(user: User, cohort: Cohort, member: CohortMember) -> bool:
+    """The offered student answers an offer; the firm or college may record the answer."""
+    return user.id == member.student_id or can_manage_cohort(user, cohort)

@@ -6,15 +6,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from academy.auth.forms import ACCOUNT_ROLE_LABELS
 from academy.auth.models import AccountRole
+from academy.cohorts.models import CohortStatus, EventKind, MemberStatus, PlacementStatus
 from academy.curriculum.service import ModuleStatus
+from academy.i18n import current_locale
 from academy.practice.forms import PLATFORM_LABELS, STREAM_ROLE_LABELS
 from academy.practice.kpi import KPI_BY_KEY
+from academy.security import can_assess
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,17 @@ class NavItem:
 
 _EVERYONE = frozenset(AccountRole)
 NAVIGATION = (
-    NavItem("site.home", _l("Dashboard"), _EVERYONE),
     NavItem("curriculum.catalogue", _l("Courses"), _EVERYONE),
+    NavItem("cohorts.list_cohorts", _l("Order classes"), _EVERYONE),
+    NavItem("cohorts.dashboard", _l("Hiring funnel"),
+            frozenset({AccountRole.PARTNER, AccountRole.INSTRUCTOR, AccountRole.ADMIN})),
     NavItem("practice.my_practice", _l("My practice"), frozenset({AccountRole.STUDENT})),
     NavItem("practice.class_overview", _l("Class overview"),
+            frozenset({AccountRole.INSTRUCTOR, AccountRole.ADMIN})),
+    NavItem("assessment.queue", _l("Assessment queue"), frozenset({AccountRole.INSTRUCTOR})),
+    NavItem("assessment.my_gradebook", _l("Gradebook"), frozenset({AccountRole.STUDENT})),
+    NavItem("assessment.my_certificates", _l("Certificates"), frozenset({AccountRole.STUDENT})),
+    NavItem("assessment.class_gradebook", _l("Class gradebook"),
             frozenset({AccountRole.INSTRUCTOR, AccountRole.ADMIN})),
     NavItem("curriculum.statistics", _l("Module statistics"),
             frozenset({AccountRole.INSTRUCTOR, AccountRole.ADMIN})),
@@ -52,6 +61,56 @@ AUDIT_ACTION_LABELS = {
     "user.activated": _l("Account reactivated"),
     "user.role_changed": _l("Account role changed"),
     "firm.created": _l("Partner firm added"),
+    "cohort.created": _l("Order class drafted"),
+    "cohort.edited": _l("Terms edited"),
+    "cohort.status_changed": _l("Stage changed"),
+    "cohort.event_added": _l("Event added"),
+    "cohort.event_removed": _l("Event removed"),
+    "cohort_member.applied": _l("Applied"),
+    "cohort_member.withdrawn": _l("Withdrew the application"),
+    "cohort_member.shortlisted": _l("Shortlisted"),
+    "cohort_member.admitted": _l("Admitted"),
+    "cohort_member.rejected": _l("Not selected"),
+    "cohort_member.passed": _l("Passed the training"),
+    "cohort_member.failed": _l("Did not pass the training"),
+    "placement.offered": _l("Offer recorded"),
+    "placement.accepted": _l("Offer accepted"),
+    "placement.declined": _l("Offer declined"),
+    "placement.hired": _l("Hired"),
+}
+COHORT_STATUS_LABELS = {
+    CohortStatus.DRAFT: _l("Draft"),
+    CohortStatus.SUBMITTED: _l("Submitted for approval"),
+    CohortStatus.APPROVED: _l("Approved"),
+    CohortStatus.RECRUITING: _l("Recruiting"),
+    CohortStatus.SELECTING: _l("Selecting"),
+    CohortStatus.TRAINING: _l("Training"),
+    CohortStatus.INTERNSHIP: _l("Internship"),
+    CohortStatus.PLACEMENT: _l("Placement"),
+    CohortStatus.CLOSED: _l("Closed"),
+    CohortStatus.CANCELLED: _l("Cancelled"),
+}
+MEMBER_STATUS_LABELS = {
+    MemberStatus.APPLIED: _l("Applied"),
+    MemberStatus.SHORTLISTED: _l("Shortlisted"),
+    MemberStatus.ADMITTED: _l("Admitted"),
+    MemberStatus.REJECTED: _l("Not selected"),
+    MemberStatus.WITHDRAWN: _l("Withdrawn"),
+    MemberStatus.TRAINING: _l("In training"),
+    MemberStatus.PASSED: _l("Passed"),
+    MemberStatus.FAILED: _l("Did not pass"),
+}
+PLACEMENT_STATUS_LABELS = {
+    PlacementStatus.OFFERED: _l("Offered"),
+    PlacementStatus.ACCEPTED: _l("Accepted"),
+    PlacementStatus.DECLINED: _l("Declined"),
+    PlacementStatus.HIRED: _l("Hired"),
+}
+EVENT_KIND_LABELS = {
+    EventKind.CLASS: _l("Class"),
+    EventKind.PRACTICE: _l("Practice session"),
+    EventKind.INTERVIEW: _l("Interview"),
+    EventKind.VISIT: _l("Factory visit"),
 }
 
 
@@ -67,8 +126,13 @@ def _template_globals() -> dict[str, Any]:
         "platform_labels": PLATFORM_LABELS,
         "stream_role_labels": STREAM_ROLE_LABELS,
         "kpi_by_key": KPI_BY_KEY,
+        "can_assess": can_assess,
         "audit_action_labels": AUDIT_ACTION_LABELS,
-        "current_locale": str(get_locale() or "en"),
+        "cohort_status_labels": COHORT_STATUS_LABELS,
+        "member_status_labels": MEMBER_STATUS_LABELS,
+        "placement_status_labels": PLACEMENT_STATUS_LABELS,
+        "event_kind_labels": EVENT_KIND_LABELS,
+        "current_locale": current_locale(),
         "current_path": request.full_path.rstrip("?") if request else "/",
     }
 

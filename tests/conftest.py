@@ -8,6 +8,7 @@ each test copies: a file copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on Pos
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 import os
 import shutil
@@ -27,8 +28,13 @@ from academy import create_app
 from academy.auth import service as auth_service
 from academy.auth.models import AccountRole, PartnerFirm, User
 from academy.auth.service import NewAccount
+from academy.curriculum.sync import sync_courses
 from academy.db import engine_of, make_engine, new_session, upgrade_database, utcnow
+from academy.practice.models import PracticeStream
 from tests.helpers import TEST_PASSWORD, submit
+from tests.practice.factories import add_stream
+
+COURSES = Path(__file__).resolve().parents[1] / "courses"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -177,6 +183,24 @@ def login_as(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..
         return user
 
     return sign_in
+
+
+@pytest.fixture
+def real_catalogue(session: Session) -> None:
+    """The shipped curriculum and rubric (courses/), synced as the site serves them."""
+    sync_courses(session, COURSES, now=utcnow())
+
+
+@pytest.fixture
+def make_stream(session: Session) -> Callable[..., PracticeStream]:
+    """A practice stream row written directly, ``days_ago`` before now."""
+
+    def factory(student: User, days_ago: int = 1, **changes: object) -> PracticeStream:
+        stream = add_stream(session, student, utcnow() - dt.timedelta(days=days_ago), **changes)
+        session.commit()
+        return stream
+
+    return factory
 
 
 @dataclass

@@ -13,7 +13,7 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -208,12 +208,23 @@ class ModuleFile:
 
 
 @dataclass(frozen=True)
+class RubricTranslation:
+    locale: str
+    path: Path
+    front: RubricFrontMatter
+    body: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
 class RubricFile:
     slug: str
     path: Path
     front: RubricFrontMatter
     body: str
     content_hash: str
+    translations: dict[str, RubricTranslation] = field(default_factory=dict)
+
 
 
 @dataclass(frozen=True)
@@ -689,7 +700,8 @@ def read_catalogue(course_dir: Path) -> Catalogue:
 
     return Catalogue(
         modules=_listed_modules(modules, translations),
-        rubrics=sorted((_rubric_file(rubric) for rubric in rubrics), key=lambda r: r.slug),
+        rubrics=sorted((_rubric_file(rubric, rubric_translations) for rubric in rubrics),
+                       key=lambda r: r.slug),
         problems=sorted(problems, key=lambda problem: (str(problem.path), problem.line)),
     )
 
@@ -729,6 +741,17 @@ def _listed_modules(modules: list[_Parsed[ModuleFrontMatter]],
     return sorted(files, key=lambda file: (TRACKS.index(file.track), file.position, file.slug))
 
 
-def _rubric_file(rubric: _Parsed[RubricFrontMatter]) -> RubricFile:
-    return RubricFile(slug=rubric.file.slug, path=rubric.file.path, front=rubric.front,
-                      body=rubric.document.body, content_hash=rubric.document.content_hash)
+def _rubric_file(rubric: _Parsed[RubricFrontMatter],
+                 translations: list[_Parsed[RubricFrontMatter]]) -> RubricFile:
+    return RubricFile(
+        slug=rubric.file.slug, path=rubric.file.path, front=rubric.front,
+        body=rubric.document.body, content_hash=rubric.document.content_hash,
+        translations={
+            translation.file.locale: RubricTranslation(
+                locale=translation.file.locale, path=translation.file.path,
+                front=translation.front, body=translation.document.body,
+                content_hash=translation.document.content_hash)
+            for translation in translations
+            if translation.file.original_path == rubric.file.path and translation.file.locale
+        },
+    )

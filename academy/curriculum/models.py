@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +14,19 @@ from academy.db import UTCDateTime
 TRACKS = ("host", "operator", "planner")
 # A module's page; links between module files become links to it (slug = permanent id).
 MODULE_PATH = "/modules/{slug}"
+
+
+@dataclass(frozen=True)
+class ModuleText:
+    """What a reader sees of a module in one language (the quiz's answers stay language-free)."""
+
+    title: str
+    summary: str
+    objectives: list[str]
+    sources: list[dict[str, Any]]
+    quiz: dict[str, Any]
+    body_html: str
+    headings: list[dict[str, Any]]
 
 
 class Module(SQLModel, table=True):
@@ -36,10 +50,25 @@ class Module(SQLModel, table=True):
     body_html: str = Field(sa_type=sa.Text)
     body_text: str = Field(sa_type=sa.Text)
     headings: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    # Rendered translations by locale ("zh"): the ModuleText fields, from <NN>-<slug>.<locale>.md.
+    translations: dict[str, dict[str, Any]] = Field(default_factory=dict, sa_type=sa.JSON)
     source_path: str = Field(max_length=300)
     content_hash: str = Field(max_length=80)
     retired: bool = Field(default=False)
     synced_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+    def text(self, locale: str) -> ModuleText:
+        """The module in ``locale``, falling back to the original for anything untranslated."""
+        translated = self.translations.get(locale, {})
+        return ModuleText(
+            title=translated.get("title", self.title),
+            summary=translated.get("summary", self.summary),
+            objectives=translated.get("objectives", self.objectives),
+            sources=translated.get("sources", self.sources),
+            quiz=translated.get("quiz", self.quiz),
+            body_html=translated.get("body_html", self.body_html),
+            headings=translated.get("headings", self.headings),
+        )
 
 
 class Rubric(SQLModel, table=True):
@@ -53,10 +82,18 @@ class Rubric(SQLModel, table=True):
     summary: str = Field(default="", max_length=500)
     criteria: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     body_html: str = Field(sa_type=sa.Text)
+    # Per locale: {"title": …, "criteria": [{"title": …, "levels": […]}, …]} in criterion order.
+    translations: dict[str, dict[str, Any]] = Field(default_factory=dict, sa_type=sa.JSON)
     source_path: str = Field(max_length=300)
     content_hash: str = Field(max_length=80)
     retired: bool = Field(default=False)
     synced_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+    def localized_criteria(self, locale: str) -> list[dict[str, Any]]:
+        """The criteria with titles and level descriptors in ``locale`` where translated."""
+        translated = self.translations.get(locale, {}).get("criteria", [])
+        return [{**criterion, **(translated[index] if index < len(translated) else {})}
+                for index, criterion in enumerate(self.criteria)]
 
 
 class ModuleProgress(SQLModel, table=True):

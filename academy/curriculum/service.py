@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, func, select
 
 from academy.auth.models import AccountRole, User
-from academy.curriculum.models import TRACKS, Module, ModuleProgress, QuizAttempt
+from academy.curriculum.models import TRACKS, Module, ModuleProgress, ModuleText, QuizAttempt
 from academy.errors import DomainError, NotAllowed, NotFound
 
 
@@ -105,24 +105,25 @@ def _learner(session: Session, user: User) -> Learner:
     return learner
 
 
-def _summary(module: Module, learner: Learner) -> ModuleSummary:
+def _summary(module: Module, learner: Learner, locale: str = "en") -> ModuleSummary:
     assert module.id is not None
+    text = module.text(locale)
     return ModuleSummary(
-        slug=module.slug, title=module.title, summary=module.summary, track=module.track,
+        slug=module.slug, title=text.title, summary=text.summary, track=module.track,
         position=module.position, hours=module.hours, status=learner.status(module.id),
         best_score=learner.best_scores.get(module.id),
     )
 
 
-def list_tracks(session: Session, user: User) -> list[TrackOverview]:
-    """The three tracks with their current modules in order and the reader's progress."""
+def list_tracks(session: Session, user: User, locale: str = "en") -> list[TrackOverview]:
+    """The three tracks with their current modules in order, in ``locale``, and progress."""
     learner = _learner(session, user)
     modules = session.exec(
         select(Module).where(Module.retired == sa.false())
         .order_by(Module.track, Module.position)
     ).all()
     return [
-        TrackOverview(track, [_summary(module, learner) for module in modules
+        TrackOverview(track, [_summary(module, learner, locale) for module in modules
                               if module.track == track])
         for track in TRACKS
     ]
@@ -131,6 +132,7 @@ def list_tracks(session: Session, user: User) -> list[TrackOverview]:
 @dataclass(frozen=True)
 class ModulePage:
     module: Module
+    text: ModuleText  # what the reader sees, in their language
     status: ModuleStatus
     best_score: int | None
     prerequisites: list[ModuleSummary]
@@ -146,7 +148,7 @@ def get_module(session: Session, slug: str) -> Module:
     return module
 
 
-def module_page(session: Session, user: User, slug: str) -> ModulePage:
+def module_page(session: Session, user: User, slug: str, locale: str = "en") -> ModulePage:
     """A module with the reader's status, its prerequisites and its neighbours in the track.
 
     A retired module stays readable by its old link (students who passed it keep their
@@ -161,11 +163,12 @@ def module_page(session: Session, user: User, slug: str) -> ModulePage:
     prerequisites = session.exec(
         select(Module).where(col(Module.slug).in_(module.prerequisites))
     ).all() if module.prerequisites else []
-    prerequisite_summaries = [_summary(p, learner) for p in prerequisites]
+    prerequisite_summaries = [_summary(p, learner, locale) for p in prerequisites]
     position = next((index for index, item in enumerate(track) if item.id == module.id), None)
     assert module.id is not None
     return ModulePage(
         module=module,
+        text=module.text(locale),
         status=learner.status(module.id),
         best_score=learner.best_scores.get(module.id),
         prerequisites=prerequisite_summaries,
@@ -174,8 +177,8 @@ def module_page(session: Session, user: User, slug: str) -> ModulePage:
             if user.account_role == AccountRole.STUDENT
             and p.status not in (ModuleStatus.COMPLETED, ModuleStatus.QUIZ_PASSED)
         ],
-        previous=_summary(track[position - 1], learner) if position else None,
-        next=_summary(track[position + 1], learner)
+        previous=_summary(track[position - 1], learner, locale) if position else None,
+        next=_summary(track[position + 1], learner, locale)
         if position is not None and position + 1 < len(track) else None,
     )
 
@@ -221,14 +224,15 @@ class QuizQuestionView:
     choices: list[QuizChoice]
 
 
-def quiz_questions(module: Module, rng: random.Random) -> list[QuizQuestionView]:
+def quiz_questions(module: Module, rng: random.Random,
+                   locale: str = "en") -> list[QuizQuestionView]:
     """The module's questions with choices shuffled for this attempt, without the answers.
 
     The form sends back each choice's original index, so grading does not depend on the order
     a student saw; nothing on the page tells which choice is right.
     """
     questions = []
-    for number, question in enumerate(module.quiz.get("questions", [])):
+    for number, question in enumerate(module.text(locale).quiz.get("questions", [])):
         choices = [QuizChoice(index, text) for index, text in enumerate(question["choices"])]
         rng.shuffle(choices)
         questions.append(QuizQuestionView(number, question["prompt"],
@@ -293,6 +297,7 @@ class GradedQuestion:
 @dataclass(frozen=True)
 class QuizResult:
     module: Module
+    title: str
     attempt: QuizAttempt
     questions: list[GradedQuestion]
     history: list[QuizAttempt]  # the student's attempts at this quiz, newest first
@@ -302,7 +307,8 @@ class QuizResult:
         return max(attempt.score for attempt in self.history)
 
 
-def quiz_result(session: Session, user: User, slug: str, attempt_id: int) -> QuizResult:
+def quiz_result(session: Session, user: User, slug: str, attempt_id: int,
+                locale: str = "en") -> QuizResult:
     """A student's own graded attempt with the explanations; others' attempts are not found."""
     module = get_module(session, slug)
     history = session.exec(
@@ -314,16 +320,17 @@ def quiz_result(session: Session, user: User, slug: str, attempt_id: int) -> Qui
     if attempt is None:
         raise NotFound(_l("There is no such attempt."))
     graded = []
-    for number, (question, given) in enumerate(zip(module.quiz["questions"], attempt.answers,
+    text = module.text(locale)
+    for number, (question, given) in enumerate(zip(text.quiz["questions"], attempt.answers,
                                                    strict=True)):
-        right = _correct_choices(question)
+        right = _correct_choices(module.quiz["questions"][number])
         graded.append(GradedQuestion(
             number=number, prompt=question["prompt"],
             choices=[(text, index in given, index in right)
                      for index, text in enumerate(question["choices"])],
             correct=frozenset(given) == right, explain=question["explain"],
         ))
-    return QuizResult(module, attempt, graded, list(history))
+    return QuizResult(module, text.title, attempt, graded, list(history))
 
 
 def quiz_history(session: Session, user: User, module: Module) -> list[QuizAttempt]:
@@ -346,7 +353,8 @@ class ModuleStatistics:
         return round(100 * self.passed / self.attempted) if self.attempted else None
 
 
-def module_statistics(session: Session, user: User) -> list[ModuleStatistics]:
+def module_statistics(session: Session, user: User,
+                      locale: str = "en") -> list[ModuleStatistics]:
     """Per current module: completions and quiz pass rate, in three queries. Staff only."""
     if user.account_role not in (AccountRole.INSTRUCTOR, AccountRole.ADMIN):
         raise NotAllowed(_l("Only instructors and administrators see module statistics."))
@@ -373,7 +381,7 @@ def module_statistics(session: Session, user: User) -> list[ModuleStatistics]:
     }
     learner = Learner()
     return [
-        ModuleStatistics(_summary(module, learner), completed.get(module.id, 0),
+        ModuleStatistics(_summary(module, learner, locale), completed.get(module.id, 0),
                          *attempts.get(module.id, (0, 0)))
         for module in modules
     ]

@@ -17,6 +17,7 @@ from academy.curriculum.content import (
     ModuleFile,
     Problem,
     RubricFile,
+    TranslationFile,
     module_link_target,
     read_catalogue,
 )
@@ -51,9 +52,15 @@ class SyncReport:
                 f"{len(self.unchanged)} unchanged, {len(self.retired)} retired")
 
 
-def _stored_hash(file_hash: str) -> str:
-    """The hash kept in the database: the file's and the renderer's, so either change re-renders."""
-    return hashlib.sha256(f"{file_hash}:{RENDERER_VERSION}".encode()).hexdigest()
+def _stored_hash(file: ModuleFile | RubricFile) -> str:
+    """The hash kept in the database: the file's, its translations' and the renderer's.
+
+    A change to any of them re-renders the module; nothing else does.
+    """
+    parts = [file.content_hash, RENDERER_VERSION,
+             *(f"{locale}:{translation.content_hash}"
+               for locale, translation in sorted(file.translations.items()))]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def _link_rewriter(source: Path, course_dir: Path) -> Callable[[str], str]:
@@ -85,10 +92,29 @@ def _apply_module(module: Module, file: ModuleFile, course_dir: Path, now: dt.da
     module.body_html = rendered.html
     module.body_text = rendered.text
     module.headings = [asdict(heading) for heading in rendered.headings]
+    module.translations = {
+        locale: _translated_module(translation, course_dir)
+        for locale, translation in file.translations.items()
+    }
     module.source_path = str(file.path.relative_to(course_dir))
-    module.content_hash = _stored_hash(file.content_hash)
+    module.content_hash = _stored_hash(file)
     module.retired = False
     module.synced_at = now
+
+
+def _translated_module(translation: TranslationFile, course_dir: Path) -> dict[str, Any]:
+    """The reader-facing fields of a module translation, rendered (see Module.text)."""
+    front = translation.front
+    rendered = render_course_text(translation.body, _link_rewriter(translation.path, course_dir))
+    return {
+        "title": front.title,
+        "summary": front.summary,
+        "objectives": list(front.objectives),
+        "sources": [source.model_dump() for source in front.sources],
+        "quiz": front.quiz.model_dump(),
+        "body_html": rendered.html,
+        "headings": [asdict(heading) for heading in rendered.headings],
+    }
 
 
 def _apply_rubric(rubric: Rubric, file: RubricFile, course_dir: Path, now: dt.datetime) -> None:
@@ -97,8 +123,14 @@ def _apply_rubric(rubric: Rubric, file: RubricFile, course_dir: Path, now: dt.da
     rubric.summary = file.front.summary
     rubric.criteria = [criterion.model_dump() for criterion in file.front.criteria]
     rubric.body_html = render_course_text(file.body).html
+    rubric.translations = {
+        locale: {"title": translation.front.title,
+                 "criteria": [{"title": criterion.title, "levels": list(criterion.levels)}
+                              for criterion in translation.front.criteria]}
+        for locale, translation in file.translations.items()
+    }
     rubric.source_path = str(file.path.relative_to(course_dir))
-    rubric.content_hash = _stored_hash(file.content_hash)
+    rubric.content_hash = _stored_hash(file)
     rubric.retired = False
     rubric.synced_at = now
 
@@ -139,7 +171,7 @@ def _sync_rows(session: Session, report: SyncReport, progress: _Progress,
         progress.advance(file.path)
         row = rows.pop(file.slug, None)
         if row is not None and not row.retired \
-                and row.content_hash == _stored_hash(file.content_hash):
+                and row.content_hash == _stored_hash(file):
             report.unchanged.append(label + file.slug)
             continue
         (report.added if row is None else report.updated).append(label + file.slug)

@@ -15,6 +15,7 @@ from academy.curriculum import search, service
 from academy.curriculum.service import QuizError
 from academy.db import get_session, utcnow
 from academy.forms import ConfirmForm
+from academy.i18n import current_locale
 from academy.security import roles_required, signed_in_user
 
 bp = Blueprint("curriculum", __name__, template_folder="templates")
@@ -25,7 +26,7 @@ Page = str | tuple[str, int] | Response
 @bp.route("/courses")
 @login_required
 def catalogue() -> Page:
-    tracks = service.list_tracks(get_session(), signed_in_user())
+    tracks = service.list_tracks(get_session(), signed_in_user(), current_locale())
     return render_template("curriculum/catalogue.html", tracks=tracks)
 
 
@@ -40,14 +41,14 @@ def search_page() -> Page:
 @bp.route("/courses/statistics")
 @roles_required(AccountRole.INSTRUCTOR, AccountRole.ADMIN)
 def statistics() -> Page:
-    rows = service.module_statistics(get_session(), signed_in_user())
+    rows = service.module_statistics(get_session(), signed_in_user(), current_locale())
     return render_template("curriculum/statistics.html", rows=rows)
 
 
 @bp.route("/modules/<slug>")
 @login_required
 def module(slug: str) -> Page:
-    page = service.module_page(get_session(), signed_in_user(), slug)
+    page = service.module_page(get_session(), signed_in_user(), slug, current_locale())
     return render_template("curriculum/module.html", page=page, form=ConfirmForm())
 
 
@@ -71,8 +72,9 @@ def _render_quiz(slug: str, chosen: dict[int, list[int]] | None = None, error: s
     db, user = get_session(), signed_in_user()
     module = service.get_module(db, slug)
     return render_template(
-        "curriculum/quiz.html", module=module, form=ConfirmForm(), error=error,
-        questions=service.quiz_questions(module, random.Random()),  # noqa: S311  (order only)
+        "curriculum/quiz.html", module=module, title=module.text(current_locale()).title,
+        form=ConfirmForm(), error=error,
+        questions=service.quiz_questions(module, random.Random(), current_locale()),  # noqa: S311
         chosen=chosen or {}, history=service.quiz_history(db, user, module),
     ), status
 
@@ -100,5 +102,6 @@ def submit_quiz(slug: str) -> Page:
 @bp.route("/modules/<slug>/quiz/attempts/<int:attempt_id>")
 @roles_required(AccountRole.STUDENT)
 def quiz_result(slug: str, attempt_id: int) -> Page:
-    result = service.quiz_result(get_session(), signed_in_user(), slug, attempt_id)
+    result = service.quiz_result(get_session(), signed_in_user(), slug, attempt_id,
+                                 current_locale())
     return render_template("curriculum/quiz_result.html", result=result)

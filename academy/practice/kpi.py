@@ -39,7 +39,7 @@ class KpiDefinition:
     def sql(self, table: Any) -> sa.ColumnElement[float]:
         """Express the KPI in SQL over ``table``'s columns (NULL for a zero denominator).
 
-        Money columns hold whole cents (academy.db.Money), hence the division by 100.
+        Money columns hold whole cents (academy.db.TwoPlaces), hence the division by 100.
         """
         numerator = sa.type_coerce(getattr(table, self.numerator), sa.BigInteger)
         amount = sa.cast(numerator, sa.Float) / 100 if self.numerator in MONEY_FIELDS \

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from babel import Locale
 from sqlmodel import Field, SQLModel
 
-from academy.db import Money, UTCDateTime, text_enum, utcnow
+from academy.db import TwoPlaces, UTCDateTime, text_enum, utcnow
 
 
 class Platform(StrEnum):
@@ -101,11 +101,11 @@ class PracticeStream(SQLModel, table=True):
     product_clicks: int = 0
     orders: int = 0
     buyers: int = 0
-    gmv: Decimal = Field(default=Decimal(0), sa_type=Money)
+    gmv: Decimal = Field(default=Decimal(0), sa_type=TwoPlaces)
     currency: str = Field(default="USD", max_length=3)  # ISO 4217
     inquiries: int = 0
     rfqs: int = 0
-    ad_spend: Decimal = Field(default=Decimal(0), sa_type=Money)
+    ad_spend: Decimal = Field(default=Decimal(0), sa_type=TwoPlaces)
     violations: int = 0
     recording_url: str = Field(default="", max_length=500)
     notes_md: str = Field(default="", sa_type=sa.Text)

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, func, select
 
+from academy.assessment.models import Assessment
+from academy.assessment.service import AssessmentView, assessments_of_stream, rubric_criteria
 from academy.audit.service import record_event
 from academy.auth.models import AccountRole, User
 from academy.errors import DomainError, NotAllowed, NotFound
@@ -200,6 +202,11 @@ def log_stream(session: Session, student: User, data: StreamInput, *,
     return stream
 
 
+def _is_assessed(session: Session, stream_id: int) -> bool:
+    return session.exec(select(Assessment.id).where(
+        Assessment.practice_stream_id == stream_id).limit(1)).first() is not None
+
+
 def get_own_stream(session: Session, student: User, stream_id: int) -> PracticeStream:
     """One of the student's own streams; anyone else's id is simply not found."""
     stream = session.get(PracticeStream, stream_id)
@@ -210,8 +217,13 @@ def get_own_stream(session: Session, student: User, stream_id: int) -> PracticeS
 
 def update_stream(session: Session, student: User, stream_id: int, data: StreamInput, *,
                   now: dt.datetime) -> PracticeStream:
-    """Correct a logged stream after checking every rule again. Audited. Commits."""
+    """Correct a logged stream; refused once it is assessed (add a note instead). Audited.
+
+    Commits.
+    """
     stream = get_own_stream(session, student, stream_id)
+    if _is_assessed(session, stream_id):
+        raise NotAllowed(_l("This stream has been assessed; add a note instead of editing it."))
     started = validate_stream(data, timezone=student.timezone, now=now)
     _apply(stream, data, started)
     stream.updated_at = now
@@ -223,8 +235,10 @@ def update_stream(session: Session, student: User, stream_id: int, data: StreamI
 
 
 def delete_stream(session: Session, student: User, stream_id: int, *, now: dt.datetime) -> None:
-    """Delete an own stream. Audited with its main numbers. Commits."""
+    """Delete an own stream that nobody assessed yet. Audited with its main numbers. Commits."""
     stream = get_own_stream(session, student, stream_id)
+    if _is_assessed(session, stream_id):
+        raise NotAllowed(_l("This stream has been assessed and is part of your record."))
     record_event(session, actor_id=student.id, action="stream.deleted",
                  subject_type="practice_stream", subject_id=stream_id, now=now,
                  detail={"started_at": stream.started_at.isoformat(),
@@ -380,10 +394,17 @@ class StreamDetail:
     kpis: dict[str, Decimal | None]
     medians: dict[str, float | None]
     team: list[tuple[PracticeStream, str]]  # the other rows of a team stream, with names
-    editable: bool
+    assessments: list[AssessmentView]
+    rubric_criteria: list[dict[str, Any]]
+
+    @property
+    def editable(self) -> bool:
+        """Numbers stay as they were assessed; until then the student may correct them."""
+        return not self.assessments
 
 
-def stream_detail(session: Session, viewer: User, stream_id: int) -> StreamDetail:
+def stream_detail(session: Session, viewer: User, stream_id: int,
+                  locale: str = "en") -> StreamDetail:
     """A stream with its KPIs, the student's medians and its team; hidden from other students."""
     stream = session.get(PracticeStream, stream_id)
     if stream is None or not can_view_stream(viewer, stream.student_id):
@@ -405,7 +426,8 @@ def stream_detail(session: Session, viewer: User, stream_id: int) -> StreamDetai
     return StreamDetail(
         stream=stream, student=student, kpis=derive_kpis(stream),
         medians=median_kpis(session, stream.student_id), team=team,
-        editable=viewer.id == stream.student_id,
+        assessments=assessments_of_stream(session, viewer, stream_id),
+        rubric_criteria=rubric_criteria(session, locale),
     )
 
 

@@ -13,6 +13,7 @@ from academy.auth.models import AccountRole
 from academy.charts import Chart, Series, bar_chart, line_chart
 from academy.db import get_session, utcnow
 from academy.forms import ConfirmForm, attach_error
+from academy.i18n import current_locale
 from academy.practice import service
 from academy.practice.forms import (
     COUNT_LABELS,
@@ -114,7 +115,8 @@ def log_stream() -> Page:
 @bp.route("/practice/streams/<int:stream_id>")
 @login_required
 def stream(stream_id: int) -> Page:
-    detail = service.stream_detail(get_session(), signed_in_user(), stream_id)
+    detail = service.stream_detail(get_session(), signed_in_user(), stream_id,
+                                   current_locale())
     return render_template("practice/detail.html", detail=detail, kpis=KPIS,
                            number_labels=COUNT_LABELS.items(),
                            annotation_form=AnnotationForm(

@@ -69,3 +69,21 @@ def write_catalogue(course_dir: Path, per_track: int = 2) -> list[str]:
             slugs.append(slug)
     write_rubric(course_dir)
     return slugs
+
+
+def write_translation(course_dir: Path, track: str, number: int, slug: str,
+                      body: str = "", **front: Any) -> Path:
+    """Write <NN>-<slug>.zh.md beside the module: the same quiz answers, Chinese text."""
+    quiz = {"pass_mark": QUIZ["pass_mark"], "questions": [
+        {**question, "prompt": f"问题：{question['prompt']}",
+         "choices": [f"选项{index}" for index, _choice in enumerate(question["choices"])],
+         "explain": "解释。"}
+        for question in QUIZ["questions"]]}
+    matter = {"title": f"{slug}（中文）", "track": track, "hours": 4,
+              "summary": "中文简介。", "objectives": ["向买家讲解主题"], "prerequisites": [],
+              "sources": [{"title": "来源", "url": "https://example.com/source"}],
+              "quiz": quiz, **front}
+    path = course_dir / track / f"{number:02d}-{slug}.zh.md"
+    text = "---\n" + yaml.safe_dump(matter, allow_unicode=True, sort_keys=False) + "---\n"
+    path.write_text(text + (body or f"## 关于{slug}\n\n中文正文。\n"), encoding="utf-8")
+    return path

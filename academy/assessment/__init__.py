@@ -1,0 +1,1 @@
+"""Assessment: rubric grading of practice streams, the gradebook, track certificates."""

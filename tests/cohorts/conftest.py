@@ -1,0 +1,148 @@
+"""Order-class fixtures: a catalogue, two firms with staff, and cohorts at any stage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from academy.auth.models import PartnerFirm, User
+from academy.cohorts import service
+from academy.cohorts.models import Cohort, CohortMember, CohortStatus, MemberStatus
+from academy.curriculum.sync import sync_courses
+from tests.curriculum.builders import write_catalogue
+from tests.helpers import TEST_PASSWORD, submit
+
+# Pages act at the real time, so the cohorts' dates lie ahead of today.
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+APPLY_BY = NOW.date() + dt.timedelta(days=20)
+STARTS_ON = NOW.date() + dt.timedelta(days=30)
+ENDS_ON = NOW.date() + dt.timedelta(days=150)
+MOTIVATION = "I stream in English every week and want to sell lighting to US buyers."
+
+# The order a cohort walks (the steps the tests take to reach a stage).
+PATH = [CohortStatus.SUBMITTED, CohortStatus.APPROVED, CohortStatus.RECRUITING,
+        CohortStatus.SELECTING, CohortStatus.TRAINING, CohortStatus.INTERNSHIP,
+        CohortStatus.PLACEMENT, CohortStatus.CLOSED]
+
+
+@pytest.fixture
+def catalogue(app: Flask, session: Session) -> Path:
+    course_dir = Path(app.config["COURSES_DIR"])
+    write_catalogue(course_dir, per_track=3)
+    sync_courses(session, course_dir, now=NOW)
+    return course_dir
+
+
+def draft(**changes: object) -> service.CohortDraft:
+    values: dict[str, object] = {
+        "name": "TikTok Shop hosts — US spring intake", "track": "host", "seats": 3,
+        "apply_by": APPLY_BY, "starts_on": STARTS_ON, "ends_on": ENDS_ON,
+        "description_md": "Train **hosts** for our lighting range.",
+        "required_modules": ["host-topic-1", "host-topic-2"], "platforms": ["tiktok_shop"],
+        "markets": ["US"], "languages": ["en"],
+        "hiring_commitment": "We interview everyone who passes and hire at least two.",
+    }
+    values.update(changes)
+    return service.CohortDraft(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class World:
+    """Two firms, their staff, the college and two students; every persona of the matrix."""
+
+    firm: PartnerFirm
+    other_firm: PartnerFirm
+    partner: User
+    other_partner: User
+    instructor: User
+    admin: User
+    student: User
+    member: User
+
+
+@pytest.fixture
+def world(make_user: Callable[..., User], make_firm: Callable[..., PartnerFirm]) -> World:
+    firm = make_firm("yiwu-lighting", "Yiwu Lighting Export")
+    other_firm = make_firm("shenzhen-audio", "Shenzhen Audio")
+    return World(
+        firm=firm, other_firm=other_firm,
+        partner=make_user("partner", firm=firm, display_name="Zhao Min"),
+        other_partner=make_user("partner", firm=other_firm, display_name="Other Firm Staff"),
+        instructor=make_user("instructor", display_name="Chen Jing"),
+        admin=make_user("admin"),
+        student=make_user("student", display_name="Outsider Student"),
+        member=make_user("student", display_name="Li Na"),
+    )
+
+
+def advance(session: Session, world: World, cohort: Cohort, target: CohortStatus) -> Cohort:
+    """Walk ``cohort`` along PATH up to ``target``, as the party each step needs."""
+    for status in PATH[PATH.index(cohort.status) + 1 if cohort.status in PATH else 0:]:
+        actor = world.partner if status == CohortStatus.SUBMITTED else world.instructor
+        cohort = service.change_status(session, actor, cohort.slug, status, now=NOW)
+        if status == target:
+            break
+    return cohort
+
+
+@pytest.fixture
+def make_cohort(session: Session, world: World, catalogue: Path) -> Callable[..., Cohort]:
+    """``make_cohort(CohortStatus.RECRUITING, seats=2)``: a cohort of the world's firm.
+
+    From TRAINING on, the world's ``member`` is in it (admitted before training starts; in a
+    closed cohort they passed).
+    """
+
+    def factory(status: CohortStatus = CohortStatus.RECRUITING, **changes: object) -> Cohort:
+        cohort = service.create_cohort(session, world.partner, draft(**changes), now=NOW)
+        if status == CohortStatus.DRAFT:
+            return cohort
+        stop = CohortStatus.RECRUITING if PATH.index(status) > PATH.index(
+            CohortStatus.RECRUITING) else status
+        cohort = advance(session, world, cohort, stop)
+        if status == stop:
+            return cohort
+        member = admit(session, world, cohort, world.member)
+        if status != CohortStatus.CLOSED:
+            return advance(session, world, cohort, status)
+        cohort = advance(session, world, cohort, CohortStatus.PLACEMENT)
+        service.decide_member(session, world.instructor, cohort.slug, member.id or 0,
+                              MemberStatus.PASSED, now=NOW)
+        return advance(session, world, cohort, status)
+
+    return factory
+
+
+def admit(session: Session, world: World, cohort: Cohort, student: User) -> CohortMember:
+    member = service.apply_to_cohort(session, student, cohort.slug, MOTIVATION, now=NOW)
+    for target in (MemberStatus.SHORTLISTED, MemberStatus.ADMITTED):
+        member = service.decide_member(session, world.partner, cohort.slug, member.id or 0,
+                                       target, now=NOW)
+    return member
+
+
+def fresh(session: Session) -> None:
+    """Forget what the test session has read, so it sees what the app wrote since."""
+    session.rollback()
+    session.expire_all()
+
+
+@pytest.fixture
+def client_for(app: Flask) -> Callable[[User | None], FlaskClient]:
+    """A fresh test client signed in as ``user`` through the real form (None: anonymous)."""
+
+    def sign_in(user: User | None) -> FlaskClient:
+        client = app.test_client()
+        if user is not None:
+            response = submit(client, "/login", {"email": user.email, "password": TEST_PASSWORD})
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
