@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Flask
 
+from academy.api.views import bp as api_bp
+from academy.api.views import tokens_bp as api_tokens_bp
 from academy.assessment.views import bp as assessment_bp
 from academy.auth.views import bp as auth_bp
 from academy.cohorts.views import bp as cohorts_bp
@@ -18,6 +20,7 @@ from academy.db import init_db
 from academy.errors import register_error_handlers
 from academy.i18n import init_i18n
 from academy.practice.views import bp as practice_bp
+from academy.request_guards import init_request_guards
 from academy.security import init_security
 from academy.site.views import bp as site_bp
 from academy.templating import init_templating
@@ -31,6 +34,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(load_config(os.environ, Path(app.instance_path), overrides))
+    init_request_guards(app)
     init_db(app)
     init_security(app)
     init_i18n(app)
@@ -41,5 +45,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(assessment_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
     register_error_handlers(app)
     return app

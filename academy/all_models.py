@@ -1,5 +1,6 @@
 """Import every area's models so that SQLModel.metadata describes the whole schema."""
 
+from academy.api.models import ApiToken
 from academy.assessment.models import Assessment, AssessmentRevision, Certificate
 from academy.audit.models import AuditEvent
 from academy.auth.models import LoginAttempt, PartnerFirm, User
@@ -15,6 +16,7 @@ from academy.curriculum.models import Module, ModuleProgress, QuizAttempt, Rubri
 from academy.practice.models import PracticeStream
 
 __all__ = [
+    "ApiToken",
     "Assessment",
     "AssessmentRevision",
     "AuditEvent",

@@ -47,14 +47,22 @@ def signed_in_user() -> Any:
     return current_user._get_current_object()
 
 
-def can_view_stream(user: Any, student_id: int) -> bool:
-    """Students see their own practice streams; instructors and admins see every student's."""
-    return user.id == student_id or user.account_role in ("instructor", "admin")
+def can_view_stream(user: Any, student_id: int, *, mentors_student: bool = False) -> bool:
+    """Students see their own practice streams; instructors and admins see every student's.
+
+    Partner staff see those of students whose order class they mentor (``mentors_student``,
+    found by ``cohorts.service.mentors_student``).
+    """
+    return (user.id == student_id or user.account_role in ("instructor", "admin")
+            or (user.account_role == "partner" and mentors_student))
 
 
-def can_assess(user: Any, student_id: int) -> bool:
-    """Instructors assess any student's practice streams; nobody assesses their own."""
-    return user.account_role == "instructor" and user.id != student_id
+def can_assess(user: Any, student_id: int, *, mentors_student: bool = False) -> bool:
+    """Instructors assess any student's streams, partner mentors their members'; never one's own."""
+    if user.id == student_id:
+        return False
+    return user.account_role == "instructor" or (user.account_role == "partner"
+                                                 and mentors_student)
 
 
 def roles_required(*account_roles: str) -> Callable[[F], F]:

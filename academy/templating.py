@@ -16,7 +16,6 @@ from academy.curriculum.service import ModuleStatus
 from academy.i18n import current_locale
 from academy.practice.forms import PLATFORM_LABELS, STREAM_ROLE_LABELS
 from academy.practice.kpi import KPI_BY_KEY
-from academy.security import can_assess
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,7 @@ NAVIGATION = (
             frozenset({AccountRole.INSTRUCTOR, AccountRole.ADMIN})),
     NavItem("auth.admin_users", _l("Accounts"), frozenset({AccountRole.ADMIN})),
     NavItem("auth.admin_firms", _l("Partner firms"), frozenset({AccountRole.ADMIN})),
+    NavItem("api_tokens.tokens", _l("API tokens"), _EVERYONE),
 )
 
 
@@ -77,6 +77,8 @@ AUDIT_ACTION_LABELS = {
     "placement.accepted": _l("Offer accepted"),
     "placement.declined": _l("Offer declined"),
     "placement.hired": _l("Hired"),
+    "api_token.created": _l("API token created"),
+    "api_token.revoked": _l("API token revoked"),
 }
 COHORT_STATUS_LABELS = {
     CohortStatus.DRAFT: _l("Draft"),
@@ -126,7 +128,6 @@ def _template_globals() -> dict[str, Any]:
         "platform_labels": PLATFORM_LABELS,
         "stream_role_labels": STREAM_ROLE_LABELS,
         "kpi_by_key": KPI_BY_KEY,
-        "can_assess": can_assess,
         "audit_action_labels": AUDIT_ACTION_LABELS,
         "cohort_status_labels": COHORT_STATUS_LABELS,
         "member_status_labels": MEMBER_STATUS_LABELS,

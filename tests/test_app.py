@@ -124,3 +124,17 @@ def test_language_switch_refuses_an_off_site_next(client: FlaskClient) -> None:
     response = client.post("/language", data={"csrf_token": token, "locale": "en",
                                               "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+def test_an_id_too_large_for_the_database_is_404(client: FlaskClient, login_as) -> None:
+    login_as("instructor")
+    assert client.get("/practice/streams/99999999999999999999").status_code == 404
+    assert client.get("/admin/users/2147483648").status_code in (403, 404)
+
+
+def test_a_nul_character_is_refused_with_400(client: FlaskClient, login_as) -> None:
+    login_as("student")
+    token = csrf_token(client, "/practice/new")
+    response = client.post("/practice/new", data={"csrf_token": token, "notes_md": "a\x00b"})
+    assert response.status_code == 400
+    assert client.get("/courses/search?q=a%00b").status_code == 400

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 from academy.assessment.models import Assessment, AssessmentRevision
 from academy.audit.service import record_event
 from academy.auth.models import AccountRole, User
+from academy.cohorts.service import mentors_student
 from academy.curriculum.models import Rubric
 from academy.errors import DomainError, NotAllowed, NotFound
 from academy.markdown import render_user_text
@@ -104,10 +105,12 @@ def _check_levels(rubric: Rubric, levels: Mapping[str, int]) -> None:
 
 def _stream_to_assess(session: Session, assessor: User, stream_id: int) -> PracticeStream:
     stream = session.get(PracticeStream, stream_id)
-    if stream is None or not can_view_stream(assessor, stream.student_id):
+    mentor = stream is not None and mentors_student(session, assessor, stream.student_id)
+    if stream is None or not can_view_stream(assessor, stream.student_id, mentors_student=mentor):
         raise NotFound(_l("There is no such practice stream."))
-    if not can_assess(assessor, stream.student_id):
-        raise NotAllowed(_l("Only instructors assess practice streams."))
+    if not can_assess(assessor, stream.student_id, mentors_student=mentor):
+        raise NotAllowed(_l("Only instructors and the student's order-class mentors assess "
+                            "practice streams."))
     return stream
 
 
@@ -172,7 +175,9 @@ class AssessmentView:
 def assessments_of_stream(session: Session, viewer: User, stream_id: int) -> list[AssessmentView]:
     """The stream's assessments with their assessors, for anyone who may see the stream."""
     stream = session.get(PracticeStream, stream_id)
-    if stream is None or not can_view_stream(viewer, stream.student_id):
+    if stream is None or not can_view_stream(
+            viewer, stream.student_id,
+            mentors_student=mentors_student(session, viewer, stream.student_id)):
         raise NotFound(_l("There is no such practice stream."))
     revisions = (select(AssessmentRevision.assessment_id, func.count().label("n"))
                  .group_by(AssessmentRevision.assessment_id).subquery())
@@ -236,7 +241,8 @@ class CriterionTrend:
 def criterion_trend(session: Session, viewer: User, student_id: int,
                     locale: str = "en") -> CriterionTrend:
     """Each assessed stream's levels per criterion, oldest first (the mean where several)."""
-    if not can_view_stream(viewer, student_id):
+    if not can_view_stream(viewer, student_id,
+                           mentors_student=mentors_student(session, viewer, student_id)):
         raise NotFound(_l("There is no such student."))
     rows = session.exec(
         select(PracticeStream.id, PracticeStream.started_at, Assessment.levels,

@@ -45,7 +45,7 @@ def queue() -> Page:
 
 
 @bp.route("/practice/streams/<int:stream_id>/assess", methods=["GET", "POST"])
-@roles_required(AccountRole.INSTRUCTOR)
+@roles_required(AccountRole.INSTRUCTOR, AccountRole.PARTNER)
 def assess(stream_id: int) -> Page:
     db, assessor = get_session(), signed_in_user()
     detail_url = url_for("practice.stream", stream_id=stream_id)

@@ -20,6 +20,7 @@ from academy.assessment.models import Assessment
 from academy.assessment.service import AssessmentView, assessments_of_stream, rubric_criteria
 from academy.audit.service import record_event
 from academy.auth.models import AccountRole, User
+from academy.cohorts.service import mentors_student
 from academy.errors import DomainError, NotAllowed, NotFound
 from academy.markdown import render_user_text
 from academy.practice.kpi import KPI_BY_KEY, KPIS, derive_kpis
@@ -31,7 +32,7 @@ from academy.practice.models import (
     PracticeStream,
     StreamRole,
 )
-from academy.security import can_view_stream
+from academy.security import can_assess, can_view_stream
 
 STREAMS_PER_PAGE = 25
 MAX_COUNT = 10_000_000
@@ -316,8 +317,8 @@ class StreamPage:
 def _student_for(session: Session, viewer: User, student_id: int) -> User:
     """The student whose streams ``viewer`` asks for: themselves, or anyone for staff."""
     student = session.get(User, student_id)
-    if student is None or student.account_role != AccountRole.STUDENT \
-            or not can_view_stream(viewer, student_id):
+    if student is None or student.account_role != AccountRole.STUDENT or not can_view_stream(
+            viewer, student_id, mentors_student=mentors_student(session, viewer, student_id)):
         raise NotFound(_l("There is no such student."))
     return student
 
@@ -396,6 +397,7 @@ class StreamDetail:
     team: list[tuple[PracticeStream, str]]  # the other rows of a team stream, with names
     assessments: list[AssessmentView]
     rubric_criteria: list[dict[str, Any]]
+    assessable: bool  # the viewer may assess this stream (or revise their assessment)
 
     @property
     def editable(self) -> bool:
@@ -407,7 +409,8 @@ def stream_detail(session: Session, viewer: User, stream_id: int,
                   locale: str = "en") -> StreamDetail:
     """A stream with its KPIs, the student's medians and its team; hidden from other students."""
     stream = session.get(PracticeStream, stream_id)
-    if stream is None or not can_view_stream(viewer, stream.student_id):
+    mentor = stream is not None and mentors_student(session, viewer, stream.student_id)
+    if stream is None or not can_view_stream(viewer, stream.student_id, mentors_student=mentor):
         raise NotFound(_l("There is no such practice stream."))
     student = session.get(User, stream.student_id)
     assert student is not None
@@ -428,6 +431,7 @@ def stream_detail(session: Session, viewer: User, stream_id: int,
         medians=median_kpis(session, stream.student_id), team=team,
         assessments=assessments_of_stream(session, viewer, stream_id),
         rubric_criteria=rubric_criteria(session, locale),
+        assessable=can_assess(viewer, stream.student_id, mentors_student=mentor),
     )
 
 

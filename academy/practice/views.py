@@ -89,7 +89,7 @@ def my_practice() -> Page:
 
 
 @bp.route("/practice/students/<int:student_id>")
-@roles_required(AccountRole.INSTRUCTOR, AccountRole.ADMIN)
+@roles_required(AccountRole.INSTRUCTOR, AccountRole.ADMIN, AccountRole.PARTNER)
 def student_practice(student_id: int) -> Page:
     return _stream_list(student_id, "practice/list.html")
 

@@ -13,6 +13,7 @@ from academy.cohorts.service._base import (
     CohortError,
     HistoryEntry,
     get_cohort,
+    mentors_student,
 )
 from academy.cohorts.service.applications import (
     MEMBER_TRANSITIONS,
@@ -118,6 +119,7 @@ __all__ = [
     "list_applicants",
     "list_cohorts",
     "member_page",
+    "mentors_student",
     "progress_board",
     "readiness",
     "record_hire",

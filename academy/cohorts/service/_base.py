@@ -13,8 +13,8 @@ from flask_babel.speaklater import LazyString
 from sqlmodel import Session, col, select
 
 from academy.audit.models import AuditEvent
-from academy.auth.models import User
-from academy.cohorts.models import Cohort, CohortMember, CohortStatus, MemberStatus
+from academy.auth.models import AccountRole, User
+from academy.cohorts.models import Cohort, CohortMember, CohortMentor, CohortStatus, MemberStatus
 from academy.errors import DomainError, NotAllowed, NotFound
 from academy.security import can_manage_cohort, can_view_cohort
 
@@ -118,3 +118,20 @@ def history(session: Session, subject_type: str, subject_id: int,
     ).all()
     return [HistoryEntry(event.at, name or "", event.action, event.detail)
             for event, name in rows]
+
+
+def mentors_student(session: Session, user: User, student_id: int) -> bool:
+    """Whether ``user`` is partner staff mentoring a cohort in which the student holds a seat.
+
+    Such mentors see the member's practice streams and assess them, as instructors do for
+    everyone; nobody else at the firm sees them.
+    """
+    if user.account_role != AccountRole.PARTNER:
+        return False
+    return session.exec(
+        select(CohortMentor.id)
+        .join(CohortMember, col(CohortMember.cohort_id) == col(CohortMentor.cohort_id))
+        .where(CohortMentor.user_id == user.id, CohortMember.student_id == student_id,
+               col(CohortMember.status).in_(SEATED))
+        .limit(1)
+    ).first() is not None

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlmodel import Session, col, func, select
 
+from academy.assessment.models import Assessment
 from academy.audit.service import record_event
 from academy.auth.models import AccountRole, User
 from academy.cohorts.models import (
@@ -29,11 +30,13 @@ from academy.cohorts.service._base import (
     get_member,
     history,
     local_date,
+    mentors_student,
 )
 from academy.cohorts.service.lifecycle import MAX_REASON, Party, parties_of
 from academy.curriculum.models import Module, ModuleProgress
 from academy.errors import InvalidTransition, NotAllowed
 from academy.practice.models import PracticeStream
+from academy.security import can_view_stream
 
 MIN_MOTIVATION = 20
 MAX_MOTIVATION = 2_000
@@ -95,6 +98,7 @@ class Readiness:
     modules: list[RequiredModule]
     streams: int
     practice_minutes: int
+    mean_rubric_total: float | None  # over every assessment of the student's streams
 
     @property
     def done(self) -> int:
@@ -110,7 +114,7 @@ class Readiness:
 
 
 def readiness(session: Session, student_id: int, cohort: Cohort) -> Readiness:
-    """The student's required modules (done or not) and practice totals, in two queries."""
+    """The student's required modules, practice totals and mean rubric total, in three queries."""
     required = cohort.required_modules
     modules = session.exec(
         select(Module.slug, Module.title, ModuleProgress.completed_at)
@@ -123,9 +127,15 @@ def readiness(session: Session, student_id: int, cohort: Cohort) -> Readiness:
         select(func.count(), func.coalesce(func.sum(PracticeStream.duration_min), 0))
         .where(PracticeStream.student_id == student_id)
     ).one()
+    hundredths = session.exec(
+        select(func.avg(sa.type_coerce(Assessment.total, sa.BigInteger)))
+        .join(PracticeStream, col(PracticeStream.id) == col(Assessment.practice_stream_id))
+        .where(PracticeStream.student_id == student_id)
+    ).one()
     return Readiness(
         modules=[RequiredModule(slug, *found.get(slug, (slug, False))) for slug in required],
         streams=int(streams), practice_minutes=int(minutes),
+        mean_rubric_total=None if hundredths is None else round(float(hundredths) / 100, 1),
     )
 
 
@@ -250,6 +260,7 @@ class MemberPage:
     history: list[HistoryEntry]
     steps: list[MemberStep]
     seats_taken: int
+    sees_practice: bool  # the viewer may open the student's practice streams (staff, mentors)
 
 
 def member_page(session: Session, actor: User, slug: str, member_id: int) -> MemberPage:
@@ -274,4 +285,6 @@ def member_page(session: Session, actor: User, slug: str, member_id: int) -> Mem
         readiness=readiness(session, member.student_id, cohort), placements=placements,
         history=history(session, "cohort_member", member.id or 0),
         steps=member_steps(actor, cohort, member), seats_taken=seats_taken,
+        sees_practice=can_view_stream(actor, member.student_id, mentors_student=mentors_student(
+            session, actor, member.student_id)),
     )

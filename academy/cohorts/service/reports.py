@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, func, select
 
+from academy.assessment.models import Assessment
 from academy.auth.models import PartnerFirm, User
 from academy.cohorts.models import (
     Cohort,
@@ -52,9 +53,7 @@ class MemberRow:
     streams: int
     practice_minutes: int
     last_activity: dt.datetime | None
-    # The assessment area (issue 6) fills this: the mean rubric total of the member's assessed
-    # practice streams. Until then it stays None and the pages show "—".
-    mean_rubric_total: float | None = None
+    mean_rubric_total: float | None  # over all assessments of the member's practice streams
 
     @property
     def practice_hours(self) -> float:
@@ -105,6 +104,13 @@ def member_rows(session: Session, cohort: Cohort, statuses: Sequence[MemberStatu
         select(PracticeStream.student_id, PracticeStream.started_at)
         .where(col(PracticeStream.student_id).in_(students)),
     ).subquery("moments")
+    rubric = (
+        select(PracticeStream.student_id.label("user_id"),
+               func.avg(sa.type_coerce(Assessment.total, sa.BigInteger)).label("hundredths"))
+        .join(Assessment, col(Assessment.practice_stream_id) == col(PracticeStream.id))
+        .where(col(PracticeStream.student_id).in_(students))
+        .group_by(PracticeStream.student_id).subquery("rubric")
+    )
     activity = (
         select(moments.c.user_id, sa.type_coerce(func.max(moments.c.at), UTCDateTime)
                .label("last_at"))
@@ -121,18 +127,21 @@ def member_rows(session: Session, cohort: Cohort, statuses: Sequence[MemberStatu
         "streams": stream_count,
         "hours": minutes,
         "activity": activity.c.last_at,
+        "rubric": rubric.c.hundredths,
         "applied": CohortMember.applied_at,
     }
     order = sort_columns.get(sort, sort_columns["name"])
     statement = (
         select(CohortMember.id, CohortMember.student_id, User.display_name, User.email,
                CohortMember.status, CohortMember.applied_at, CohortMember.decided_at,
-               done_count, quiz.c.mean, stream_count, minutes, activity.c.last_at)
+               done_count, quiz.c.mean, stream_count, minutes, activity.c.last_at,
+               rubric.c.hundredths)
         .join(User, col(User.id) == col(CohortMember.student_id))
         .join(done, done.c.user_id == CohortMember.student_id, isouter=True)
         .join(quiz, quiz.c.user_id == CohortMember.student_id, isouter=True)
         .join(practice, practice.c.user_id == CohortMember.student_id, isouter=True)
         .join(activity, activity.c.user_id == CohortMember.student_id, isouter=True)
+        .join(rubric, rubric.c.user_id == CohortMember.student_id, isouter=True)
         .where(CohortMember.cohort_id == cohort.id, col(CohortMember.status).in_(statuses))
         .order_by(sa.nulls_last(order.desc() if descending else order.asc()),
                   func.lower(User.display_name), CohortMember.id)
@@ -140,9 +149,10 @@ def member_rows(session: Session, cohort: Cohort, statuses: Sequence[MemberStatu
     return [
         MemberRow(member_id, student_id, name, email, status, applied_at, decided_at,
                   int(done_n), None if mean is None else round(float(mean), 1), int(streams),
-                  int(total_minutes), last_at)
+                  int(total_minutes), last_at,
+                  None if hundredths is None else round(float(hundredths) / 100, 1))
         for (member_id, student_id, name, email, status, applied_at, decided_at, done_n, mean,
-             streams, total_minutes, last_at) in session.exec(statement).all()
+             streams, total_minutes, last_at, hundredths) in session.exec(statement).all()
     ]
 
 
