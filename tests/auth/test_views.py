@@ -1,5 +1,7 @@
 """Accounts through the browser's eyes: forms, redirects, sessions and the admin pages."""
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
@@ -218,3 +220,14 @@ def test_account_list_issues_the_same_queries_at_any_size(client: FlaskClient, l
     with count_queries() as large:
         assert client.get("/admin/users").status_code == 200
     assert small.count == large.count <= 3
+
+
+def test_account_list_pages_keep_the_filter(client: FlaskClient, login_as, make_user) -> None:
+    login_as("admin")
+    for _ in range(52):
+        make_user("student")
+    first = client.get("/admin/users?role=student").get_data(as_text=True)
+    next_link = re.search(r'href="([^"]*)" rel="next"', first).group(1)
+    assert "page=2" in next_link and "role=student" in next_link
+    second = client.get("/admin/users?role=student&page=2").get_data(as_text=True)
+    assert 'rel="prev"' in second and 'rel="next"' not in second
