@@ -19,10 +19,13 @@ from academy.curriculum.views import bp as curriculum_bp
 from academy.db import init_db
 from academy.errors import register_error_handlers
 from academy.i18n import init_i18n
+from academy.logging_setup import init_logging
+from academy.notify.views import bp as notify_bp
 from academy.practice.views import bp as practice_bp
 from academy.request_guards import init_request_guards
 from academy.security import init_security
 from academy.site.views import bp as site_bp
+from academy.static_files import init_static_files
 from academy.templating import init_templating
 
 
@@ -47,5 +50,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(assessment_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(notify_bp)
     register_error_handlers(app)
+    init_static_files(app)
+    init_logging(app)  # last: it reads the routes to keep credentials out of the log
     return app

@@ -13,6 +13,7 @@ from academy.cohorts.models import (
     Placement,
 )
 from academy.curriculum.models import Module, ModuleProgress, QuizAttempt, Rubric
+from academy.notify.models import JobRun, Notification, NotificationPreference
 from academy.practice.models import PracticeStream
 
 __all__ = [
@@ -26,9 +27,12 @@ __all__ = [
     "CohortEvent",
     "CohortMember",
     "CohortMentor",
+    "JobRun",
     "LoginAttempt",
     "Module",
     "ModuleProgress",
+    "Notification",
+    "NotificationPreference",
     "PartnerFirm",
     "Placement",
     "PracticeStream",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +17,21 @@ from academy import create_app
 from academy.auth import service as auth_service
 from academy.auth.models import AccountRole
 from academy.auth.service import AccountError, NewAccount
+from academy.backup import (
+    BackupError,
+    backup_sqlite,
+    pg_dump_command,
+    pg_restore_command,
+    restore_sqlite,
+    schema_head,
+    sqlite_file,
+)
 from academy.curriculum.sync import CourseProblems, check_courses, sync_courses
 from academy.db import engine_of, new_session, upgrade_database, utcnow
 from academy.demo import DEMO_PASSWORD, database_is_empty, load_demo_data
+from academy.demo_scale import generate_scale_data
+from academy.notify import service as notify_service
+from academy.scheduler import JOBS, build_scheduler, next_run_times, runner_for, start_inline
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
@@ -81,6 +94,16 @@ def _load_demo() -> None:
                f"Demo accounts use the password {DEMO_PASSWORD!r}.")
 
 
+def _generate_scale_data(students: int, seed: int) -> None:
+    started = time.perf_counter()
+    with new_session(engine_of(current_app)) as session, \
+            _progress_bar("Generating students") as bar:
+        report = generate_scale_data(session, students=students, now=utcnow(), seed=seed,
+                                     on_progress=bar)
+    click.echo(f"Scale data: {report.summary()} added in "
+               f"{time.perf_counter() - started:.1f} s.")
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -94,6 +117,8 @@ def serve(host: str, port: int) -> None:
     _sync_catalogue()
     if empty and current_app.config["LOAD_DEMO_DATA"]:
         _load_demo()
+    if current_app.config["SCHEDULER"] == "inline" and start_inline(current_app):
+        click.echo("Scheduler running inline (ACADEMY_SCHEDULER=inline).")
     click.echo(f"Live Academy on http://{host}:{port}/  (Ctrl+C stops it)")
     # Werkzeug's server directly: Flask refuses app.run() inside its own CLI. No reloader, so
     # nothing the app starts at boot ever runs twice.
@@ -115,12 +140,21 @@ def db_upgrade() -> None:
 
 
 @cli.command("demo")
+@click.option("--scale", "students", type=click.IntRange(min=1), default=None,
+              help="Also generate this many students with ~200 practice streams each.")
+@click.option("--seed", default=11, show_default=True, help="Seed of the generated data.")
 @with_appcontext
-def demo() -> None:
-    """Load the demo firm and accounts (idempotent; refused in production)."""
+def demo(students: int | None, seed: int) -> None:
+    """Load the demo firm and accounts (idempotent; refused in production).
+
+    With --scale N, also generate N students with months of practice, quizzes and
+    assessments, and order classes: data to try the site at the size of a college.
+    """
     upgrade_database(engine_of(current_app))
     _sync_catalogue()
     _load_demo()
+    if students is not None:
+        _generate_scale_data(students, seed)
 
 
 @cli.group("users")
@@ -207,4 +241,101 @@ def courses_sync(directory: Path | None) -> None:
     """Load changed modules and rubrics into the database in one transaction."""
     upgrade_database(engine_of(current_app))
     if not _sync_catalogue(directory):
+        sys.exit(1)
+
+
+@cli.command("backup")
+@click.argument("destination", type=click.Path(path_type=Path))
+@with_appcontext
+def backup(destination: Path) -> None:
+    """Copy the database to DESTINATION (a new file or a folder) while the site keeps serving.
+
+    On PostgreSQL, print the pg_dump command to run instead.
+    """
+    url = current_app.config["DATABASE_URL"]
+    database = sqlite_file(url)
+    if database is None:
+        click.echo("PostgreSQL is backed up with its own tool; run:")
+        click.echo(f"  {pg_dump_command(url, destination)}")
+        click.echo("(give the password with PGPASSWORD or ~/.pgpass; it is never printed).")
+        return
+    try:
+        written = backup_sqlite(database, destination, now=utcnow())
+    except BackupError as error:
+        _fail(error.message)
+        return
+    click.echo(f"Backed up {database} to {written} ({written.stat().st_size:,} bytes).")
+
+
+@cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the existing database without asking.")
+@with_appcontext
+def restore(source: Path, yes: bool) -> None:
+    """Replace the database with the backup SOURCE (SQLite; stop the site first)."""
+    url = current_app.config["DATABASE_URL"]
+    database = sqlite_file(url)
+    if database is None:
+        click.echo("PostgreSQL is restored with its own tool; run:")
+        click.echo(f"  {pg_restore_command(url, source)}")
+        return
+    if database.exists() and database.stat().st_size > 0 and not yes and not (
+            sys.stdin.isatty()
+            and click.confirm(f"Replace the database {database} with {source}?")):
+        _fail(f"{database} exists; nothing was restored (pass --yes to replace it).")
+    engine_of(current_app).dispose()
+    try:
+        restored = restore_sqlite(source, database, now=utcnow())
+    except BackupError as error:
+        _fail(error.message)
+        return
+    click.echo(f"Restored {source} into {database}.")
+    if restored.replaced_copy is not None:
+        click.echo(f"The database it replaced is saved as {restored.replaced_copy}.")
+    if restored.revision != schema_head():
+        click.echo("The backup's schema is older than this version: run `academy db upgrade`.")
+
+
+@cli.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the scheduled jobs in the foreground: the one scheduler process of production."""
+    upgrade_database(engine_of(current_app))
+    blocking = build_scheduler(runner_for(current_app), blocking=True)
+    click.echo(f"Scheduler running {len(JOBS)} jobs (Ctrl+C stops it).")
+    try:
+        blocking.start()
+    except (KeyboardInterrupt, SystemExit):
+        blocking.shutdown(wait=False)
+
+
+@cli.group("jobs")
+def jobs_group() -> None:
+    """Scheduled jobs: their next run times and recent runs."""
+
+
+@jobs_group.command("list")
+@with_appcontext
+def jobs_list() -> None:
+    """Show every job, when it next runs and how its last run ended."""
+    next_runs = next_run_times(utcnow())
+    with new_session(engine_of(current_app), write=False) as session:
+        last = notify_service.last_runs(session)
+    for name, job in JOBS.items():
+        upcoming = next_runs[name]
+        click.echo(f"{name}: {job.description}")
+        click.echo(f"  next: {upcoming:%Y-%m-%d %H:%M} UTC" if upcoming else "  next: —")
+        run = last.get(name)
+        click.echo(f"  last: {run.period_key} {run.status.value} {run.detail}".rstrip()
+                   if run else "  last: never")
+
+
+@jobs_group.command("run")
+@click.argument("name", type=click.Choice(list(JOBS)))
+@with_appcontext
+def jobs_run(name: str) -> None:
+    """Run one job now (as a manual run; what it sends is still deduplicated)."""
+    outcome = runner_for(current_app).run_now(name)
+    click.echo(f"{name} ({outcome.period_key}): {outcome.status} {outcome.detail}".rstrip())
+    if outcome.status == "failed":
         sys.exit(1)

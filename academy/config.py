@@ -10,6 +10,10 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAIL_BACKENDS = ("log", "smtp", "memory")
+SCHEDULER_MODES = ("off", "inline")
 
 
 class ConfigError(RuntimeError):
@@ -29,6 +33,12 @@ def _as_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
     if raw not in choices:
         raise ConfigError(f"ACADEMY_{name} must be one of {', '.join(choices)}, not {raw!r}")
     return raw
+
+
+def _as_port(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"ACADEMY_SMTP_PORT must be a port number, not {raw!r}")
+    return int(raw)
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -74,6 +84,21 @@ def load_config(
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # One JSON object per line for log collectors in production; readable lines otherwise.
+        "LOG_FORMAT": _as_choice("LOG_FORMAT", env.get("LOG_FORMAT",
+                                                       "json" if production else "text"),
+                                 LOG_FORMATS),
+        "LOG_LEVEL": _as_choice("LOG_LEVEL", env.get("LOG_LEVEL", "INFO").upper(), LOG_LEVELS),
+        # Notifications: "log" writes each mail to the log; "smtp" uses the SMTP_* settings.
+        "MAIL_BACKEND": _as_choice("MAIL_BACKEND", env.get("MAIL_BACKEND", "log"), MAIL_BACKENDS),
+        "SMTP_HOST": env.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": _as_port(env.get("SMTP_PORT", "587")),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": env.get("SMTP_FROM", "Live Academy <noreply@localhost>"),
+        "SMTP_STARTTLS": _as_bool("SMTP_STARTTLS", env.get("SMTP_STARTTLS", "true")),
+        # "inline" runs the scheduler inside `academy serve`; production runs `academy scheduler`.
+        "SCHEDULER": _as_choice("SCHEDULER", env.get("SCHEDULER", "off"), SCHEDULER_MODES),
     }
     if "SECRET_KEY" in env:
         config["SECRET_KEY"] = env["SECRET_KEY"]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from academy.auth.forms import ACCOUNT_ROLE_LABELS
 from academy.auth.models import AccountRole
 from academy.cohorts.models import CohortStatus, EventKind, MemberStatus, PlacementStatus
 from academy.curriculum.service import ModuleStatus
+from academy.db import get_session
 from academy.i18n import current_locale
+from academy.notify.forms import DELIVERY_LABELS, NOTIFICATION_KIND_LABELS
+from academy.notify.service import unread_count
 from academy.practice.forms import PLATFORM_LABELS, STREAM_ROLE_LABELS
 from academy.practice.kpi import KPI_BY_KEY
 
@@ -44,6 +48,8 @@ NAVIGATION = (
     NavItem("auth.admin_users", _l("Accounts"), frozenset({AccountRole.ADMIN})),
     NavItem("auth.admin_firms", _l("Partner firms"), frozenset({AccountRole.ADMIN})),
     NavItem("api_tokens.tokens", _l("API tokens"), _EVERYONE),
+    NavItem("notify.inbox", _l("Inbox"), _EVERYONE),
+    NavItem("notify.admin_jobs", _l("Scheduled jobs"), frozenset({AccountRole.ADMIN})),
 )
 
 
@@ -116,10 +122,21 @@ EVENT_KIND_LABELS = {
 }
 
 
+def _with_unread_count(items: list[NavItem]) -> list[NavItem]:
+    """Label the inbox item with the unread count: one query, for signed-in users only."""
+    unread = unread_count(get_session(), current_user.id)
+    if not unread:
+        return items
+    label = ngettext("Inbox (%(num)d unread)", "Inbox (%(num)d unread)", unread)
+    return [replace(item, label=label) if item.endpoint == "notify.inbox" else item
+            for item in items]
+
+
 def _template_globals() -> dict[str, Any]:
     items = []
     if current_user.is_authenticated:
-        items = [item for item in NAVIGATION if current_user.account_role in item.account_roles]
+        items = _with_unread_count([item for item in NAVIGATION
+                                    if current_user.account_role in item.account_roles])
     return {
         "navigation": items,
         "account_role_labels": ACCOUNT_ROLE_LABELS,
@@ -133,6 +150,8 @@ def _template_globals() -> dict[str, Any]:
         "member_status_labels": MEMBER_STATUS_LABELS,
         "placement_status_labels": PLACEMENT_STATUS_LABELS,
         "event_kind_labels": EVENT_KIND_LABELS,
+        "notification_kind_labels": NOTIFICATION_KIND_LABELS,
+        "delivery_labels": DELIVERY_LABELS,
         "current_locale": current_locale(),
         "current_path": request.full_path.rstrip("?") if request else "/",
     }

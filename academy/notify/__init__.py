@@ -1,0 +1,1 @@
+"""Notifications (inbox, preferences, mail delivery) and the scheduled jobs that create them."""

@@ -1,0 +1,261 @@
+"""Pages at 1× and 10× data, in process, and the module page against a bare Flask app.
+
+Each page is requested one request after another through Flask's test client (no network:
+the figures are the application's own cost) on a data set and on one with ten times the
+students, each with the same kind of history. The first students, and the first order class,
+are identical in both, so a student's own pages show the same rows at both sizes. For every
+page: the median latency, the throughput, and the SQL statements one request issues.
+
+The module page is also measured against a bare Flask app in the same process that serves
+the very HTML the module page returned: the floor of sending those bytes through Flask.
+
+Measurements alternate in short rounds (1× then 10×, page then baseline), so a busy moment
+of the machine falls on both sides of each ratio. The app runs with the production settings,
+its request log written to /dev/null.
+
+    python -m benchmarks.pages [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from academy import create_app
+from academy.db import engine_of
+from academy.demo import DEMO_PASSWORD
+from academy.demo_scale import ScaleReport, scale_email
+from benchmarks.common import (
+    build_data_set,
+    csrf_token,
+    machine,
+    median,
+    print_table,
+    production_environment,
+    verdict,
+)
+
+MODULE = "script-and-flow"  # mid-track, with prerequisites and neighbours
+COHORT = "scale-order-class-0001"
+STUDENT = scale_email(0)
+INSTRUCTOR = "instructor@demo.test"
+LATENCY_GROWTH_TARGET = 1.5
+BASELINE_TARGET = 0.8
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    url: str
+    reader: str  # the email of the account that opens it
+
+
+PAGES = (
+    Page("module page", f"/modules/{MODULE}", STUDENT),
+    Page("catalogue", "/courses", STUDENT),
+    Page("my practice", "/practice", STUDENT),
+    Page("class overview", "/practice/class", INSTRUCTOR),
+    Page("class gradebook", "/gradebook/class", INSTRUCTOR),
+    Page("cohort board", f"/cohorts/{COHORT}/board", INSTRUCTOR),
+)
+
+
+@dataclass(frozen=True)
+class Size:
+    students: int
+    streams_per_student: int
+    students_per_cohort: int
+    seconds_per_page: float
+    rounds: int
+
+
+FULL = Size(students=100, streams_per_student=200, students_per_cohort=100,
+            seconds_per_page=3.0, rounds=10)
+QUICK = Size(students=6, streams_per_student=10, students_per_cohort=6,
+             seconds_per_page=0.2, rounds=2)
+
+
+@dataclass
+class Measured:
+    latencies: list[float]
+    seconds: float
+    statements: int
+
+    @property
+    def median_ms(self) -> float:
+        return median(self.latencies) * 1000
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.seconds
+
+
+def _signed_in(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"csrf_token": token, "email": email,
+                                           "password": DEMO_PASSWORD})
+    if response.status_code != 302:
+        raise RuntimeError(f"could not sign in as {email}")
+    return client
+
+
+def _timed(fetch: Callable[[], object], seconds: float, latencies: list[float]) -> float:
+    """Call ``fetch`` for ``seconds`` (at least 5 times); add each latency; return the time."""
+    started = time.perf_counter()
+    while True:
+        before = time.perf_counter()
+        fetch()
+        latencies.append(time.perf_counter() - before)
+        elapsed = time.perf_counter() - started
+        if elapsed >= seconds and len(latencies) >= 5:
+            return elapsed
+
+
+def _getter(client: FlaskClient, url: str) -> Callable[[], bytes]:
+    def fetch() -> bytes:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        return response.data
+
+    return fetch
+
+
+@contextlib.contextmanager
+def _statement_counter(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT",
+                                                      "RELEASE")):
+            statements.append(statement)
+
+    engine = engine_of(app)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _measure_pages(apps: dict[int, Flask], size: Size) -> dict[int, dict[str, Measured]]:
+    """Every page at both sizes, in alternating rounds (a slow moment falls on both sizes)."""
+    readers = {page.reader for page in PAGES}
+    clients = {scale: {email: _signed_in(app, email) for email in readers}
+               for scale, app in apps.items()}
+    results: dict[int, dict[str, Measured]] = {scale: {} for scale in apps}
+    for page in PAGES:
+        fetches = {scale: _getter(clients[scale][page.reader], page.url) for scale in apps}
+        latencies: dict[int, list[float]] = {scale: [] for scale in apps}
+        seconds = dict.fromkeys(apps, 0.0)
+        statements = {}
+        for scale, fetch in fetches.items():
+            for _ in range(3):
+                fetch()  # warm caches: templates, the connection pool, SQLite's pages
+            with _statement_counter(apps[scale]) as executed:
+                fetch()
+            statements[scale] = len(executed)
+        for _ in range(size.rounds):
+            for scale, fetch in fetches.items():
+                seconds[scale] += _timed(fetch, size.seconds_per_page / size.rounds,
+                                         latencies[scale])
+        for scale in apps:
+            results[scale][page.name] = Measured(latencies[scale], seconds[scale],
+                                                 statements[scale])
+    return results
+
+
+def _bare_flask(html: bytes) -> Flask:
+    """A Flask app with one route that returns ``html`` as it is: nothing but Flask's own cost."""
+    bare = Flask("bare")
+
+    @bare.get("/modules/<slug>")
+    def stored_page(slug: str) -> tuple[bytes, int, dict[str, str]]:
+        return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+    return bare
+
+
+def _module_against_bare(app: Flask, size: Size) -> tuple[Measured, Measured]:
+    page = _getter(_signed_in(app, STUDENT), f"/modules/{MODULE}")
+    baseline = _getter(_bare_flask(page()).test_client(), f"/modules/{MODULE}")
+    for _ in range(3):
+        baseline()
+    ours: list[float] = []
+    bare: list[float] = []
+    ours_seconds = bare_seconds = 0.0
+    for _ in range(size.rounds):
+        ours_seconds += _timed(page, size.seconds_per_page / size.rounds, ours)
+        bare_seconds += _timed(baseline, size.seconds_per_page / size.rounds, bare)
+    return Measured(ours, ours_seconds, 0), Measured(bare, bare_seconds, 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds")
+    size = QUICK if parser.parse_args().quick else FULL
+    os.environ.update(production_environment())
+    print(f"Building data sets: {size.students} and {size.students * 10} students with about "
+          f"{size.streams_per_student} practice streams each …", flush=True)
+    with tempfile.TemporaryDirectory(prefix="academy-bench-") as folder, \
+            open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        built: dict[int, ScaleReport] = {}
+        apps: dict[int, Flask] = {}
+        for scale in (1, 10):
+            url = f"sqlite:///{Path(folder) / f'x{scale}.db'}"
+            built[scale] = build_data_set(url, students=size.students * scale,
+                                          streams_per_student=size.streams_per_student,
+                                          students_per_cohort=size.students_per_cohort)
+            apps[scale] = create_app({"DATABASE_URL": url})
+        results = _measure_pages(apps, size)
+        module_pair = _module_against_bare(apps[1], size)
+        for app in apps.values():
+            engine_of(app).dispose()
+    _report(built, results, module_pair)
+
+
+def _report(built: dict[int, ScaleReport], results: dict[int, dict[str, Measured]],
+            module_pair: tuple[Measured, Measured]) -> None:
+    rows = []
+    for page in PAGES:
+        one, ten = results[1][page.name], results[10][page.name]
+        growth = ten.median_ms / one.median_ms
+        rows.append([page.name, f"{one.median_ms:.1f}", f"{ten.median_ms:.1f}", f"{growth:.2f}",
+                     one.statements, ten.statements, f"{one.per_second:.0f}",
+                     f"{ten.per_second:.0f}",
+                     verdict(growth <= LATENCY_GROWTH_TARGET
+                             and one.statements == ten.statements)])
+    print_table(
+        f"Pages in process, SQLite, production settings — {machine()}",
+        ["page", "median ms 1×", "median ms 10×", "10× / 1×", "SQL 1×", "SQL 10×",
+         "req/s 1×", "req/s 10×", "target"],
+        rows,
+        [f"1× = {built[1].summary()}", f"10× = {built[10].summary()}",
+         f"target: latency 10× / 1× ≤ {LATENCY_GROWTH_TARGET} and the same SQL statement "
+         f"count at both sizes"],
+    )
+    ours, bare = module_pair
+    ratio = ours.per_second / bare.per_second
+    print_table(
+        "Module page against bare Flask serving the same HTML, same process, alternating rounds",
+        ["app", "median ms", "req/s", "page / baseline", "target"],
+        [["bare Flask", f"{bare.median_ms:.2f}", f"{bare.per_second:.0f}", "1.00", ""],
+         ["module page", f"{ours.median_ms:.2f}", f"{ours.per_second:.0f}", f"{ratio:.2f}",
+          verdict(ratio >= BASELINE_TARGET)]],
+        [f"target: module page ≥ {BASELINE_TARGET}× the baseline's throughput"],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""The benchmarks run from a fresh clone with one command each (their smoke mode)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Each benchmark, and texts its table must show.
+BENCHMARKS = {
+    "benchmarks.pages": ("module page", "class gradebook", "cohort board", "bare Flask"),
+    "benchmarks.load": ("SQLite", "writes acked", "lost"),
+    "benchmarks.sync": ("SQLite", "cold s", "unchanged s"),
+}
+
+
+def test_every_benchmark_runs_in_quick_mode_and_prints_its_table() -> None:
+    """No figure is asserted: a wall-clock target on a shared machine would only flake."""
+    for module, expected in BENCHMARKS.items():
+        result = subprocess.run([sys.executable, "-m", module, "--quick"], cwd=ROOT,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                capture_output=True, text=True, timeout=180, check=False)
+        assert result.returncode == 0, f"{module}:\n{result.stdout}\n{result.stderr}"
+        table = result.stdout
+        assert "\n------" in table, f"{module} printed no table:\n{table}"
+        for text in expected:
+            assert text in table, f"{module}: {text!r} missing from\n{table}"
