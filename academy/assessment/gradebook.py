@@ -20,6 +20,7 @@ from sqlmodel import Session, col, func, select
 from academy.assessment.models import Assessment
 from academy.assessment.service import rubric_criteria, track_of_role
 from academy.auth.models import AccountRole, User
+from academy.cohorts.service import attendance_rates
 from academy.curriculum.models import TRACKS, Module, ModuleProgress, QuizAttempt
 from academy.errors import NotAllowed, NotFound
 from academy.practice.models import PracticeStream
@@ -43,6 +44,7 @@ class StudentGrades:
     name: str
     email: str
     tracks: dict[str, TrackGrades] = field(default_factory=dict)
+    attendance_percent: float | None = None  # at cohort events; filled for the exports
 
 
 def _empty_row(student_id: int, name: str, email: str,
@@ -148,23 +150,88 @@ def _sort_value(row: StudentGrades, sort: str) -> Any:
     return sum(values) / len(values) if values else -1
 
 
-def class_grades(session: Session, viewer: User, *, sort: str = "name",
-                 descending: bool = False) -> list[StudentGrades]:
-    """Every active student's gradebook row, in six queries. Instructors and admins only."""
+def _require_staff(viewer: User) -> None:
     if viewer.account_role not in (AccountRole.INSTRUCTOR, AccountRole.ADMIN):
         raise NotAllowed(_l("Only instructors and administrators see the class gradebook."))
+
+
+def _active_students() -> Any:
+    return select(User.id, User.display_name, User.email).where(
+        User.account_role == AccountRole.STUDENT, User.is_active == sa.true())
+
+
+def _sorted(rows: dict[int, StudentGrades], sort: str, descending: bool) -> list[StudentGrades]:
+    return sorted(rows.values(), key=lambda row: (_sort_value(row, sort if sort in CLASS_SORTS
+                                                              else "name"), row.student_id),
+                  reverse=descending)
+
+
+def _graded_class(session: Session) -> dict[int, StudentGrades]:
+    """Every active student's figures, in six queries."""
     modules_per_track = _modules_per_track(session)
-    students = select(User.id).where(User.account_role == AccountRole.STUDENT,
-                                     User.is_active == sa.true())
     rows = {user_id: _empty_row(user_id, name, email, modules_per_track)
-            for user_id, name, email in session.exec(
-                select(User.id, User.display_name, User.email)
-                .where(User.account_role == AccountRole.STUDENT, User.is_active == sa.true()))}
+            for user_id, name, email in session.exec(_active_students())}
     if rows:
-        _fill(session, rows, students)
-    ordered = sorted(rows.values(), key=lambda row: (_sort_value(row, sort
-                     if sort in CLASS_SORTS else "name"), row.student_id), reverse=descending)
-    return ordered
+        _fill(session, rows, _active_students().with_only_columns(User.id))
+    return rows
+
+
+def class_grades(session: Session, viewer: User, *, sort: str = "name",
+                 descending: bool = False) -> list[StudentGrades]:
+    """Every active student's gradebook row, in seven queries, for the exports. Staff only.
+
+    The rows carry each student's attendance rate over all their cohorts' events.
+    """
+    _require_staff(viewer)
+    rows = _graded_class(session)
+    if rows:
+        for student_id, record in attendance_rates(
+                session, _active_students().with_only_columns(User.id)).items():
+            rows[student_id].attendance_percent = record.percent
+    return _sorted(rows, sort, descending)
+
+
+STUDENTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ClassGradesPage:
+    rows: list[StudentGrades]
+    page: int
+    has_next: bool
+
+
+def class_grades_page(session: Session, viewer: User, *, sort: str = "name",
+                      descending: bool = False, page: int = 1) -> ClassGradesPage:
+    """One page of the class gradebook, in six queries whatever the size of the class.
+
+    In name order (the default) only the page's students are read and aggregated. The other
+    orders rank students by figures averaged over the tracks, so they aggregate the whole
+    class and then cut the page. A page past the last one is not found.
+    """
+    _require_staff(viewer)
+    page = max(page, 1)
+    first = (page - 1) * STUDENTS_PER_PAGE
+    if sort in CLASS_SORTS and sort != "name":
+        ranked = _sorted(_graded_class(session), sort, descending)
+        shown = ranked[first:first + STUDENTS_PER_PAGE]
+        has_next = len(ranked) > first + STUDENTS_PER_PAGE
+    else:
+        modules_per_track = _modules_per_track(session)
+        name = func.lower(User.display_name)
+        students = session.exec(
+            _active_students()
+            .order_by(name.desc() if descending else name.asc(),
+                      col(User.id).desc() if descending else col(User.id).asc())
+            .offset(first).limit(STUDENTS_PER_PAGE + 1)
+        ).all()
+        rows = {user_id: _empty_row(user_id, student_name, email, modules_per_track)
+                for user_id, student_name, email in students[:STUDENTS_PER_PAGE]}
+        _fill(session, rows, list(rows))
+        shown, has_next = list(rows.values()), len(students) > STUDENTS_PER_PAGE
+    if not shown and page > 1:
+        raise NotFound(_l("There is no such page."))
+    return ClassGradesPage(rows=shown, page=page, has_next=has_next)
 
 
 EXPORT_FIGURES = (
@@ -179,7 +246,8 @@ EXPORT_FIGURES = (
 
 def _export_rows(rows: list[StudentGrades]) -> tuple[list[str], list[list[Any]]]:
     header = ["student", "email"] + [f"{track} {label}" for track in TRACKS
-                                     for _name, label in EXPORT_FIGURES]
+                                     for _name, label in EXPORT_FIGURES] + [
+        "attendance rate (%)"]
     body = []
     for row in rows:
         cells: list[Any] = [row.name, row.email]
@@ -188,6 +256,7 @@ def _export_rows(rows: list[StudentGrades]) -> tuple[list[str], list[list[Any]]]
             for name, _label in EXPORT_FIGURES:
                 value = getattr(grades, name)
                 cells.append(round(value, 1) if isinstance(value, float) else value)
+        cells.append(row.attendance_percent)
         body.append(cells)
     return header, body
 

@@ -25,6 +25,7 @@ from academy.curriculum.models import TRACKS
 from academy.db import get_session, utcnow
 from academy.forms import ConfirmForm, attach_error
 from academy.i18n import current_locale
+from academy.request_guards import database_id
 from academy.security import roles_required, signed_in_user
 
 bp = Blueprint("assessment", __name__, template_folder="templates")
@@ -37,7 +38,7 @@ Page = str | tuple[str, int] | Response
 @roles_required(AccountRole.INSTRUCTOR)
 def queue() -> Page:
     track = request.args.get("track", "")
-    student_id = request.args.get("student", type=int)
+    student_id = request.args.get("student", type=database_id)
     waiting = service.assessment_queue(get_session(), signed_in_user(), track=track,
                                        student_id=student_id)
     return render_template("assessment/queue.html", queue=waiting, track=track,
@@ -117,9 +118,12 @@ def _class_rows() -> list[gradebook.StudentGrades]:
 @bp.route("/gradebook/class")
 @roles_required(AccountRole.INSTRUCTOR, AccountRole.ADMIN)
 def class_gradebook() -> Page:
-    return render_template("assessment/class_gradebook.html", rows=_class_rows(),
-                           sort=request.args.get("sort", "name"),
-                           descending=request.args.get("order") == "desc", tracks=TRACKS)
+    sort, descending = request.args.get("sort", "name"), request.args.get("order") == "desc"
+    grades = gradebook.class_grades_page(get_session(), signed_in_user(), sort=sort,
+                                         descending=descending,
+                                         page=request.args.get("page", 1, type=database_id))
+    return render_template("assessment/class_gradebook.html", grades=grades, rows=grades.rows,
+                           sort=sort, descending=descending, tracks=TRACKS)
 
 
 @bp.route("/gradebook/class.csv")

@@ -60,7 +60,12 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _check_password_rules(password: str, field: str = "password") -> None:
+def is_valid_email(email: str) -> bool:
+    """Whether a normalised email has an address's shape (delivery is the real test)."""
+    return bool(_EMAIL.match(email)) and len(email) <= 254
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             _l("Use at least %(count)d characters for the password.", count=MIN_PASSWORD_LENGTH),
@@ -90,12 +95,12 @@ def _firm_by_slug(session: Session, slug: str) -> PartnerFirm:
 def _build_user(session: Session, account: NewAccount) -> User:
     """Validate ``account`` and add the user to the session (the caller commits)."""
     email = normalise_email(account.email)
-    if not _EMAIL.match(email) or len(email) > 254:
+    if not is_valid_email(email):
         raise AccountError(_l("Enter a valid email address."), "email")
     display_name = account.display_name.strip()
     if not display_name or len(display_name) > 100:
         raise AccountError(_l("Enter a name of 1 to 100 characters."), "display_name")
-    _check_password_rules(account.password)
+    check_password_rules(account.password)
     _check_timezone(account.timezone)
     if account.locale not in LOCALES:
         raise AccountError(_l("Choose a language from the list."), "locale")
@@ -166,6 +171,19 @@ def _recent_failures(session: Session, column: sa.ColumnElement[str], value: str
     ).one()
 
 
+def _throttled(session: Session, email: str, ip: str, now: dt.datetime) -> bool:
+    return (
+        _recent_failures(session, col(LoginAttempt.email), email, now) >= MAX_FAILURES_PER_ACCOUNT
+        or _recent_failures(session, col(LoginAttempt.ip), ip, now) >= MAX_FAILURES_PER_IP
+    )
+
+
+def _too_many_attempts() -> TooManyAttempts:
+    return TooManyAttempts(
+        _l("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
+    )
+
+
 def authenticate(session: Session, *, email: str, password: str, ip: str,
                  now: dt.datetime) -> User:
     """Return the active user with these credentials, or raise; every attempt is recorded.
@@ -174,27 +192,38 @@ def authenticate(session: Session, *, email: str, password: str, ip: str,
     ``MAX_FAILURES_PER_ACCOUNT`` failures for an email, or ``MAX_FAILURES_PER_IP`` from an IP,
     within ``THROTTLE_WINDOW`` refuse further attempts with ``TooManyAttempts``. Unknown
     emails are checked against a dummy hash and get the same message as a wrong password, so
-    neither the answer nor its timing tells which accounts exist. Commits.
+    neither the answer nor its timing tells which accounts exist.
+
+    Checking a password (scrypt) takes tens of milliseconds on purpose. It runs in a read
+    transaction, so on SQLite it never holds the single write lock that every other writer
+    (and every other sign-in) waits for; the attempt is then recorded in a short write
+    transaction that checks the throttle again, because other attempts may have been
+    recorded meanwhile. Ends any transaction ``session`` had open; commits.
     """
     email = normalise_email(email)[:254]
     ip = ip[:45]
-    if (
-        _recent_failures(session, col(LoginAttempt.email), email, now) >= MAX_FAILURES_PER_ACCOUNT
-        or _recent_failures(session, col(LoginAttempt.ip), ip, now) >= MAX_FAILURES_PER_IP
-    ):
-        raise TooManyAttempts(
-            _l("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
-        )
+    session.rollback()
+    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    if _throttled(session, email, ip, now):
+        session.rollback()
+        raise _too_many_attempts()
     user = session.exec(select(User).where(User.email == email)).first()
     valid = verify_password(user.password_hash if user else dummy_password_hash(), password)
     succeeded = bool(user and valid and user.is_active)
+    user_id = user.id if user is not None else None
+    session.rollback()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    if _throttled(session, email, ip, now):
+        session.rollback()
+        raise _too_many_attempts()
     session.add(LoginAttempt(email=email, ip=ip, at=now, succeeded=succeeded))
-    if not succeeded or user is None:
+    signed_in = session.get(User, user_id) if succeeded and user_id is not None else None
+    if signed_in is None:
         session.commit()
         raise AccountError(_l("The email or password is not correct."), "password")
-    user.last_login_at = now
+    signed_in.last_login_at = now
     session.commit()
-    return user
+    return signed_in
 
 
 def get_user_for_session(session: Session, session_token: str) -> User | None:
@@ -220,7 +249,7 @@ def change_password(session: Session, user: User, *, current_password: str,
     """Replace the password after checking the current one; ends every other session. Commits."""
     if not verify_password(user.password_hash, current_password):
         raise AccountError(_l("The current password is not correct."), "current_password")
-    _check_password_rules(new_password, "new_password")
+    check_password_rules(new_password, "new_password")
     user.password_hash = hash_password(new_password)
     user.session_version += 1
     session.add(user)
@@ -301,6 +330,9 @@ class UserPage:
     has_next: bool
 
 
+LONGEST_SEARCHABLE_TEXT = 254  # the longest email; display names are shorter
+
+
 def list_users(session: Session, *, page: int = 1, query: str = "",
                account_role: str = "") -> UserPage:
     """One page of accounts, newest first, filtered by role and by a name/email fragment."""
@@ -312,8 +344,11 @@ def list_users(session: Session, *, page: int = 1, query: str = "",
     )
     if account_role in {role.value for role in AccountRole}:
         statement = statement.where(User.account_role == AccountRole(account_role))
-    if query.strip():
-        pattern = f"%{query.strip().lower()}%"
+    fragment = query.strip().lower()
+    if len(fragment) > LONGEST_SEARCHABLE_TEXT:  # matches nothing; SQLite refuses such a LIKE
+        return UserPage(users=[], page=page, has_next=False)
+    if fragment:
+        pattern = f"%{fragment}%"
         statement = statement.where(
             sa.or_(col(User.email).like(pattern), func.lower(User.display_name).like(pattern))
         )

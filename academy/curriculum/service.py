@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -179,6 +180,147 @@ def module_page(session: Session, user: User, slug: str, locale: str = "en") -> 
         ],
         previous=_summary(track[position - 1], learner, locale) if position else None,
         next=_summary(track[position + 1], learner, locale)
+        if position is not None and position + 1 < len(track) else None,
+    )
+
+
+@dataclass(frozen=True)
+class ModuleLink:
+    """A module another module's page links to: a prerequisite or a neighbour in the track."""
+
+    slug: str
+    title: str
+    status: ModuleStatus
+
+
+@dataclass(frozen=True)
+class ReadingPage:
+    """What the module page shows, and nothing more: no quiz, no other languages."""
+
+    slug: str
+    track: str
+    hours: float
+    retired: bool
+    title: str
+    summary: str
+    objectives: list[str]
+    sources: list[dict[str, Any]]
+    body_html: str
+    headings: list[dict[str, Any]]
+    status: ModuleStatus
+    best_score: int | None
+    prerequisites: list[ModuleLink]
+    missing_prerequisites: list[ModuleLink]
+    previous: ModuleLink | None
+    next: ModuleLink | None
+
+
+_READING_COLUMNS = ("id", "slug", "track", "position", "hours", "retired", "prerequisites",
+                    "title", "summary", "objectives", "sources", "body_html", "headings")
+_READ_IN_TRANSLATION = ("title", "summary", "objectives", "sources", "body_html", "headings")
+
+
+def _translated(column: str, locale: str) -> Any:
+    """``column`` in ``locale`` (NULL when untranslated), picked out inside the database.
+
+    The row's other languages, each with a whole rendered body, never leave it.
+    """
+    return col(Module.translations)[(locale, column)]
+
+
+@functools.cache
+def _reading_statements(locale: str) -> tuple[Any, Any]:
+    """The module page's two module queries for ``locale``, built once per process.
+
+    Building a SELECT costs more than SQLite takes to run this one, so they are built once,
+    with bound parameters, and SQLAlchemy reuses their compiled SQL too.
+    """
+    translated = [] if locale == "en" else [
+        _translated(name, locale).label(f"{name}_{locale}") for name in _READ_IN_TRANSLATION]
+    module = select(*(getattr(Module, name) for name in _READING_COLUMNS), *translated) \
+        .where(Module.slug == sa.bindparam("slug"))
+    title = Module.title if locale == "en" else func.coalesce(
+        _translated("title", locale).as_string(), Module.title)
+    linked = select(Module.id, Module.slug, title, Module.track, Module.position,
+                    Module.retired) \
+        .where(sa.or_(sa.and_(Module.track == sa.bindparam("track"),
+                              Module.retired == sa.false()),
+                      col(Module.slug).in_(sa.bindparam("prerequisites", expanding=True)))) \
+        .order_by(Module.position, Module.id)
+    return module, linked
+
+
+_PROGRESS_ON_MODULES = sa.union_all(
+    select(ModuleProgress.module_id, sa.literal(1).label("started"),
+           ModuleProgress.completed_at, sa.null().label("best"), sa.null().label("passed"))
+    .where(ModuleProgress.user_id == sa.bindparam("user_id"),
+           col(ModuleProgress.module_id).in_(sa.bindparam("module_ids", expanding=True))),
+    select(QuizAttempt.module_id, sa.null(), sa.null(), func.max(QuizAttempt.score),
+           func.max(sa.cast(QuizAttempt.passed, sa.Integer)))
+    .where(QuizAttempt.user_id == sa.bindparam("user_id"),
+           col(QuizAttempt.module_id).in_(sa.bindparam("module_ids", expanding=True)))
+    .group_by(QuizAttempt.module_id),
+)
+
+
+def _learner_of(session: Session, user: User, module_ids: list[int]) -> Learner:
+    """The reader's progress on ``module_ids`` only, in one statement."""
+    learner = Learner()
+    if user.account_role != AccountRole.STUDENT:
+        return learner
+    for module_id, started, completed_at, best, passed in session.execute(
+            _PROGRESS_ON_MODULES, {"user_id": user.id, "module_ids": module_ids}):
+        if started:
+            learner.started.add(module_id)
+        if completed_at is not None:
+            learner.completed.add(module_id)
+        if best is not None:
+            learner.best_scores[module_id] = best
+        if passed:
+            learner.passed.add(module_id)
+    return learner
+
+
+def reading_page(session: Session, user: User, slug: str, locale: str = "en") -> ReadingPage:
+    """The module page's content in three statements, reading only what the page shows.
+
+    The module itself (in ``locale``, translated inside the database), the titles of its
+    prerequisites and of its track's current modules (for previous and next), and the
+    reader's progress on just those modules. A retired module stays readable by its old link
+    but is no longer in its track's sequence.
+    """
+    module_statement, linked_statement = _reading_statements(locale)
+    row = session.execute(module_statement, {"slug": slug}).first()
+    if row is None:
+        raise NotFound(_l("There is no module %(slug)s.", slug=slug))
+    fields = row._asdict()
+    for name in _READ_IN_TRANSLATION:
+        if fields.get(f"{name}_{locale}") is not None:
+            fields[name] = fields[f"{name}_{locale}"]
+    linked = session.execute(linked_statement, {
+        "track": fields["track"], "prerequisites": fields["prerequisites"]}).all()
+    learner = _learner_of(session, user, [fields["id"], *(item[0] for item in linked)])
+
+    def link(item: Any) -> ModuleLink:
+        return ModuleLink(item[1], item[2], learner.status(item[0]))
+
+    track = [item for item in linked if item[3] == fields["track"] and not item[5]]
+    position = next((index for index, item in enumerate(track) if item[0] == fields["id"]),
+                    None)
+    by_slug = {item[1]: item for item in linked}
+    prerequisites = [link(by_slug[name]) for name in fields["prerequisites"] if name in by_slug]
+    return ReadingPage(
+        slug=fields["slug"], track=fields["track"], hours=fields["hours"],
+        retired=fields["retired"], title=fields["title"], summary=fields["summary"],
+        objectives=fields["objectives"], sources=fields["sources"],
+        body_html=fields["body_html"], headings=fields["headings"],
+        status=learner.status(fields["id"]), best_score=learner.best_scores.get(fields["id"]),
+        prerequisites=prerequisites,
+        missing_prerequisites=[
+            item for item in prerequisites if user.account_role == AccountRole.STUDENT
+            and item.status not in (ModuleStatus.COMPLETED, ModuleStatus.QUIZ_PASSED)],
+        previous=link(track[position - 1]) if position else None,
+        next=link(track[position + 1])
         if position is not None and position + 1 < len(track) else None,
     )
 

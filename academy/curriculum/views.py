@@ -48,7 +48,7 @@ def statistics() -> Page:
 @bp.route("/modules/<slug>")
 @login_required
 def module(slug: str) -> Page:
-    page = service.module_page(get_session(), signed_in_user(), slug, current_locale())
+    page = service.reading_page(get_session(), signed_in_user(), slug, current_locale())
     return render_template("curriculum/module.html", page=page, form=ConfirmForm())
 
 
@@ -62,9 +62,14 @@ def complete(slug: str) -> Response:
 
 
 def _answers(form: MultiDict[str, str]) -> dict[int, list[int]]:
-    """Map each question number to the chosen choice indexes (fields q0, q1 …)."""
-    return {int(key[1:]): [int(value) for value in form.getlist(key) if value.isdigit()]
-            for key in form if key[:1] == "q" and key[1:].isdigit() and len(key) < 5}
+    """Map each question number to the chosen choice indexes (fields q0, q1 …).
+
+    ``isdecimal``, not ``isdigit``: "²" is a digit that ``int`` refuses; the length bounds
+    keep ``int`` from huge numbers (a choice index has at most a few digits).
+    """
+    return {int(key[1:]): [int(value) for value in form.getlist(key)
+                           if value.isdecimal() and len(value) < 5]
+            for key in form if key[:1] == "q" and key[1:].isdecimal() and len(key) < 5}
 
 
 def _render_quiz(slug: str, chosen: dict[int, list[int]] | None = None, error: str = "",

@@ -40,6 +40,8 @@ MAX_AMOUNT = Decimal("10000000000")
 MAX_NOTES = 2000
 INACTIVE_AFTER = dt.timedelta(days=7)
 FUTURE_SLACK = dt.timedelta(minutes=5)
+EARLIEST_STREAM_DAY = dt.date(1900, 1, 1)
+LATEST_STREAM_DAY = dt.date(2200, 12, 31)
 _TEAM_CODE = re.compile(r"^[A-Za-z0-9_-]{0,40}$")
 COUNT_FIELDS = ("viewers_uv", "views_pv", "peak_concurrent", "avg_watch_sec", "comments",
                 "engaged_viewers", "new_followers", "product_click_uv", "product_clicks",
@@ -279,11 +281,15 @@ class StreamFilters:
             conditions.append(PracticeStream.platform == Platform(self.platform))
         if self.stream_role in {r.value for r in StreamRole}:
             conditions.append(PracticeStream.stream_role == StreamRole(self.stream_role))
+        # Streams lie between 1900 and 2200 (the API's bounds); clamping keeps year 1 or 9999
+        # from overflowing when the day is converted to UTC, and selects the same streams.
         if self.since:
-            start = dt.datetime.combine(self.since, dt.time(), zone)
+            since = min(max(self.since, EARLIEST_STREAM_DAY), LATEST_STREAM_DAY)
+            start = dt.datetime.combine(since, dt.time(), zone)
             conditions.append(col(PracticeStream.started_at) >= start)
         if self.until:
-            end = dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time(), zone)
+            until = min(max(self.until, EARLIEST_STREAM_DAY), LATEST_STREAM_DAY)
+            end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), zone)
             conditions.append(col(PracticeStream.started_at) < end)
         return conditions
 
@@ -515,51 +521,96 @@ class ClassRow:
 
 
 CLASS_SORTS = {"name", "streams", "hours", "last_stream", "median_gpm"}
+STUDENTS_PER_PAGE = 50
 
 
-def class_overview(session: Session, viewer: User, *, now: dt.datetime,
-                   sort: str = "name", descending: bool = False) -> list[ClassRow]:
-    """Every student with streams, hours, last stream and median GPM, in two queries. Staff only.
+@dataclass(frozen=True)
+class ClassPage:
+    rows: list[ClassRow]
+    page: int
+    has_next: bool
 
-    Students without a stream for ``INACTIVE_AFTER`` (or never) are flagged inactive.
+
+def _class_figures(students: Any = None) -> tuple[Any, Any]:
+    """Per student: streams, minutes and last stream; and the median GPM (window functions).
+
+    ``students`` (ids or a subquery of ids) limits both to those students, so a page of the
+    class costs the same however many streams the rest of the college has logged.
     """
-    if viewer.account_role not in (AccountRole.INSTRUCTOR, AccountRole.ADMIN):
-        raise NotAllowed(_l("Only instructors and administrators see the class overview."))
+    limited = [] if students is None else [col(PracticeStream.student_id).in_(students)]
     per_student = (
         select(PracticeStream.student_id,
                func.count().label("streams"),
                func.sum(PracticeStream.duration_min).label("minutes"),
                func.max(PracticeStream.started_at).label("last_stream_at"))
-        .group_by(PracticeStream.student_id).subquery()
+        .where(*limited).group_by(PracticeStream.student_id).subquery()
     )
-    source = select(PracticeStream).subquery()
+    source = select(PracticeStream).where(*limited).subquery()
     ranked, [median_gpm] = _median_columns({"gpm": KPI_BY_KEY["gpm"].sql(source.c)}, source,
                                            partition=[source.c.student_id])
     medians = select(ranked.c.student_id, median_gpm).group_by(ranked.c.student_id).subquery()
-    order = {
-        "name": func.lower(User.display_name),
-        "streams": func.coalesce(per_student.c.streams, 0),
-        "hours": func.coalesce(per_student.c.minutes, 0),
-        "last_stream": per_student.c.last_stream_at,
-        "median_gpm": medians.c.gpm,
-    }[sort if sort in CLASS_SORTS else "name"]
-    rows = session.execute(
+    return per_student, medians
+
+
+def _class_page_ids(session: Session, sort: str, descending: bool, page: int) -> list[int]:
+    """The ids of one page of active students in the chosen order (one more, for has_next).
+
+    Ordered by name (the default) this reads only the user table. Ordering by a figure has to
+    rank the whole class by it, so those orders aggregate every student's streams.
+    """
+    statement = select(User.id).where(User.account_role == AccountRole.STUDENT,
+                                      User.is_active == sa.true())
+    if sort in CLASS_SORTS - {"name"}:
+        per_student, medians = _class_figures()
+        statement = statement.outerjoin(per_student, per_student.c.student_id == User.id) \
+            .outerjoin(medians, medians.c.student_id == User.id)
+        order = {
+            "streams": func.coalesce(per_student.c.streams, 0),
+            "hours": func.coalesce(per_student.c.minutes, 0),
+            "last_stream": per_student.c.last_stream_at,
+            "median_gpm": medians.c.gpm,
+        }[sort]
+    else:
+        order = func.lower(User.display_name)
+    return list(session.exec(
+        statement.order_by(order.desc().nulls_last() if descending else order.asc().nulls_last(),
+                           User.id)
+        .offset((page - 1) * STUDENTS_PER_PAGE).limit(STUDENTS_PER_PAGE + 1)
+    ))
+
+
+def class_overview(session: Session, viewer: User, *, now: dt.datetime, sort: str = "name",
+                   descending: bool = False, page: int = 1) -> ClassPage:
+    """One page of active students with streams, hours, last stream and median GPM. Staff only.
+
+    Two queries whatever the size of the class: the page's students in order, then their
+    figures. Students without a stream for ``INACTIVE_AFTER`` (or never) are flagged
+    inactive. A page past the last one is not found (page 1 of an empty class is empty).
+    """
+    if viewer.account_role not in (AccountRole.INSTRUCTOR, AccountRole.ADMIN):
+        raise NotAllowed(_l("Only instructors and administrators see the class overview."))
+    page = max(page, 1)
+    ids = _class_page_ids(session, sort, descending, page)
+    if not ids and page > 1:
+        raise NotFound(_l("There is no such page."))
+    shown = ids[:STUDENTS_PER_PAGE]
+    per_student, medians = _class_figures(shown)
+    figures = {row[0]: row for row in session.execute(
         select(User.id, User.display_name, User.email, per_student.c.streams,
                per_student.c.minutes, per_student.c.last_stream_at, medians.c.gpm)
         .outerjoin(per_student, per_student.c.student_id == User.id)
         .outerjoin(medians, medians.c.student_id == User.id)
-        .where(User.account_role == AccountRole.STUDENT, User.is_active == sa.true())
-        .order_by(order.desc().nulls_last() if descending else order.asc().nulls_last(),
-                  User.id)
-    ).all()
+        .where(col(User.id).in_(shown))
+    )}
     last_active = now - INACTIVE_AFTER
-    return [
+    rows = [
         ClassRow(student_id=row[0], name=row[1], email=row[2], streams=row[3] or 0,
                  hours=(Decimal(row[4] or 0) / 60).quantize(Decimal("0.1")),
                  last_stream_at=row[5], median_gpm=row[6],
                  inactive=row[5] is None or row[5] < last_active)
-        for row in rows
+        for row in (figures[student_id] for student_id in shown)
     ]
+    return ClassPage(rows=rows, page=page, has_next=len(ids) > STUDENTS_PER_PAGE)
 
 
 def _cell(value: object) -> str:

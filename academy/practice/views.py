@@ -25,6 +25,7 @@ from academy.practice.forms import (
 )
 from academy.practice.kpi import KPIS
 from academy.practice.service import StreamFilters, StreamInput, StreamInvalid
+from academy.request_guards import database_id
 from academy.security import roles_required, signed_in_user
 
 bp = Blueprint("practice", __name__, template_folder="templates")
@@ -75,7 +76,7 @@ def _stream_list(student_id: int, template: str) -> Page:
     )
     db = get_session()
     page = service.list_streams(db, viewer, student_id, filters=filters,
-                                page=request.args.get("page", 1, type=int) or 1)
+                                page=request.args.get("page", 1, type=database_id) or 1)
     charts = _progress_charts(service.progress_data(db, viewer, student_id, now=utcnow()))
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template(template, page=page, charts=charts, filter_form=filter_form,
@@ -190,9 +191,11 @@ def export_own() -> Response:
 def class_overview() -> Page:
     sort = request.args.get("sort", "name")
     descending = request.args.get("order") == "desc"
-    rows = service.class_overview(get_session(), signed_in_user(), now=utcnow(), sort=sort,
-                                  descending=descending)
-    return render_template("practice/class.html", rows=rows, sort=sort, descending=descending)
+    overview = service.class_overview(get_session(), signed_in_user(), now=utcnow(),
+                                      sort=sort, descending=descending,
+                                      page=request.args.get("page", 1, type=database_id))
+    return render_template("practice/class.html", overview=overview, rows=overview.rows,
+                           sort=sort, descending=descending)
 
 
 @bp.route("/practice/class/export.csv")

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from academy.assessment import service
+from academy.assessment.gradebook import STUDENTS_PER_PAGE
 from academy.assessment.models import Assessment
 from academy.auth.models import AccountRole, User
 from academy.security import hash_password
@@ -148,3 +149,24 @@ def test_staff_pages_issue_the_same_queries_at_10_and_1000_students(
     with count_queries() as large:
         assert client.get(url).status_code == 200
     assert small.count == large.count
+
+
+def test_class_gradebook_pages_the_class(client: FlaskClient, login_as, session: Session,
+                                         real_catalogue) -> None:
+    instructor = login_as("instructor")
+    _students(session, STUDENTS_PER_PAGE + 3, instructor)
+    first = client.get("/gradebook/class").get_data(as_text=True)
+    assert first.count('href="/gradebook/students/') == STUDENTS_PER_PAGE
+    assert 'rel="next"' in first
+    second = client.get("/gradebook/class?page=2").get_data(as_text=True)
+    assert second.count('href="/gradebook/students/') == 3
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    shown = set(re.findall(r'href="/gradebook/students/(\d+)"', first + second))
+    assert len(shown) == STUDENTS_PER_PAGE + 3
+    by_hours = client.get("/gradebook/class?sort=hours&order=desc&page=2").get_data(
+        as_text=True)
+    assert by_hours.count('href="/gradebook/students/') == 3 and "sort=hours" in by_hours
+    assert client.get("/gradebook/class?page=3").status_code == 404
+    assert client.get("/gradebook/class?page=3&sort=quiz").status_code == 404
+    exported = client.get("/gradebook/class.csv").data.decode("utf-8-sig")
+    assert len(exported.strip().splitlines()) == STUDENTS_PER_PAGE + 3 + 1

@@ -1,15 +1,17 @@
 """Account rules, called as the CLI and other services call them."""
 
 import datetime as dt
+import time
 
 import pytest
-from sqlmodel import Session, select
+from flask import Flask
+from sqlmodel import Session, func, select
 
 from academy.audit.models import AuditEvent
 from academy.auth import service
 from academy.auth.models import AccountRole, LoginAttempt
 from academy.auth.service import AccountError, NewAccount
-from academy.db import utcnow
+from academy.db import engine_of, new_session, utcnow
 from academy.errors import InvalidTransition, TooManyAttempts
 from academy.security import hash_password, verify_password
 from tests.helpers import TEST_PASSWORD
@@ -188,3 +190,28 @@ def test_list_users_filters_and_paginates(session: Session, make_user) -> None:
 def test_firm_slug_must_be_url_safe(session: Session, slug: str) -> None:
     with pytest.raises(AccountError):
         service.create_firm(session, None, slug=slug, name="Firm", now=utcnow())
+
+
+def test_password_check_does_not_hold_the_write_lock(app: Flask, session: Session, make_user,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer commits while a sign-in's scrypt runs; on SQLite it would wait 10 s."""
+    user = make_user("student", email="busy@example.test")
+    real_verify = service.verify_password
+    others: list[str] = []
+
+    def verify_while_someone_writes(password_hash: str, password: str) -> bool:
+        with new_session(engine_of(app)) as other:
+            other.add(LoginAttempt(email="other@example.test", ip="10.9.9.9", at=NOW,
+                                   succeeded=True))
+            other.commit()
+        others.append("wrote")
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(service, "verify_password", verify_while_someone_writes)
+    with new_session(engine_of(app)) as request_session:
+        started = time.perf_counter()
+        signed_in = service.authenticate(request_session, email=user.email,
+                                         password=TEST_PASSWORD, ip="10.0.0.9", now=NOW)
+        assert time.perf_counter() - started < 5
+    assert signed_in.id == user.id and others == ["wrote"]
+    assert session.exec(select(func.count()).select_from(LoginAttempt)).one() == 2

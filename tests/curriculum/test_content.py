@@ -358,7 +358,7 @@ def test_any_text_gives_problems_never_an_exception(tmp_path: Path, front: str,
 
 @pytest.mark.parametrize("name", [
     "3-handling-objections.md",
-    "003-handling-objections.md",
+    "0003-handling-objections.md",
     "03_handling-objections.md",
     "03-Handling-Objections.md",
     "03-handling--objections.md",
@@ -368,9 +368,22 @@ def test_module_file_names_must_be_number_dash_slug(courses: Path, name: str) ->
     write(courses, f"host/{name}", MODULE)
 
     assert problems_in(courses) == [
-        (f"host/{name}", 1, "bad file name: expected NN-slug.md or NN-slug.<locale>.md, "
-                            "where slug is lower-case words joined by '-'"),
+        (f"host/{name}", 1, "bad file name: expected NN-slug.md or NN-slug.<locale>.md (NN: "
+                            "two or three digits), where slug is lower-case words joined by '-'"),
     ]
+
+
+def test_three_digit_module_numbers_sort_by_their_value(courses: Path) -> None:
+    write(courses, "host/100-handling-objections.md", MODULE)
+    write(courses, "host/99-closing-the-deal.md",
+          MODULE.replace("Handling objections", "Closing the deal"))
+
+    catalogue = read_catalogue(courses)
+
+    assert catalogue.ok, catalogue.problems
+    assert [(module.slug, module.position) for module in catalogue.modules
+            if module.track == "host"][-2:] == [("closing-the-deal", 99),
+                                                 ("handling-objections", 100)]
 
 
 def test_a_rubric_file_name_must_be_a_slug(courses: Path) -> None:

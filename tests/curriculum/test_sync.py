@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from academy.curriculum import sync
 from academy.curriculum.models import Module, ModuleProgress, Rubric
 from academy.curriculum.sync import CourseProblems, sync_courses
 from tests.curriculum.builders import write_catalogue, write_module
@@ -43,6 +44,38 @@ def test_resync_of_unchanged_files_writes_nothing(session: Session, tmp_path: Pa
     writes = [s for s in counted.statements if s.lstrip().upper().startswith(
         ("INSERT", "UPDATE", "DELETE"))]
     assert writes == []
+
+
+def test_resync_of_an_unchanged_folder_parses_nothing(session: Session, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    slugs = write_catalogue(tmp_path, per_track=2)
+    sync_courses(session, tmp_path, now=NOW)
+
+    def must_not_parse(_course_dir: Path) -> None:
+        raise AssertionError("an unchanged folder was parsed")
+
+    monkeypatch.setattr(sync, "read_catalogue", must_not_parse)
+    seen: list[str] = []
+    report = sync_courses(session, tmp_path, now=NOW,
+                          on_progress=lambda _done, _total, path: seen.append(path))
+    assert report.unchanged == [*slugs, "rubric:practice-stream"] and not report.changed
+    assert len(seen) == len(slugs) + 1
+    write_module(tmp_path, "host", 1, "host-topic-1", title="Compliance, revised")
+    with pytest.raises(AssertionError, match="was parsed"):
+        sync_courses(session, tmp_path, now=NOW)
+
+
+def test_a_module_moved_to_another_number_is_moved(session: Session, tmp_path: Path) -> None:
+    write_catalogue(tmp_path, per_track=2)
+    sync_courses(session, tmp_path, now=NOW)
+    old = tmp_path / "host" / "02-host-topic-2.md"
+    old.rename(tmp_path / "host" / "120-host-topic-2.md")
+    report = sync_courses(session, tmp_path, now=NOW)
+    assert report.updated == ["host-topic-2"]
+    moved = _modules(session)["host-topic-2"]
+    assert (moved.position, moved.source_path) == (120, "host/120-host-topic-2.md")
+    again = sync_courses(session, tmp_path, now=NOW)
+    assert not again.changed
 
 
 def test_changed_file_is_updated_in_place(session: Session, tmp_path: Path) -> None:
@@ -101,8 +134,13 @@ def test_html_in_a_module_body_is_neutralised(session: Session, tmp_path: Path,
     assert active_content(_modules(session)["attack"].body_html) == []
 
 
-def test_links_between_module_files_become_module_pages(session: Session,
-                                                        tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", ["one process", "worker processes"])
+def test_links_between_module_files_become_module_pages(session: Session, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        processes: str) -> None:
+    if processes == "worker processes":  # what a large sync does: render in other processes
+        monkeypatch.setattr(sync, "PARALLEL_RENDERING_FROM", 1)
+        monkeypatch.setattr(sync.os, "cpu_count", lambda: 2)
     write_module(tmp_path, "operator", 5, "data-and-diagnosis")
     write_module(tmp_path, "host", 1, "host-compliance", body=(
         "## Read on\n\nSee [the KPIs](../operator/05-data-and-diagnosis.md#the-kpi-formulas) "

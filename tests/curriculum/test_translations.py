@@ -1,6 +1,7 @@
 """Modules in Chinese: a .zh.md beside the original, served to readers whose language is zh."""
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,17 @@ def test_untranslated_modules_stay_in_english_for_chinese_readers(client: FlaskC
     _to_chinese(client)
     assert "The body of operator-topic-1." in client.get("/modules/operator-topic-1").get_data(
         as_text=True)
+
+
+def test_chinese_reader_sees_translated_titles_of_neighbours_and_prerequisites(
+        client: FlaskClient, login_as, app: Flask, session: Session) -> None:
+    course_dir = Path(app.config["COURSES_DIR"])
+    write_catalogue(course_dir, per_track=3)
+    write_translation(course_dir, "host", 1, "host-topic-1")
+    sync_courses(session, course_dir, now=NOW)
+    login_as("student")
+    _to_chinese(client)
+    page = client.get("/modules/host-topic-2").get_data(as_text=True)
+    assert re.search(r'rel="prev">← host-topic-1（中文）</a>', page)
+    assert "Host Topic 3 →" in page  # untranslated: its English title
+    assert page.count("host-topic-1（中文）") >= 2  # the neighbour and the prerequisite

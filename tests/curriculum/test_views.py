@@ -264,3 +264,17 @@ def test_statistics_page_issues_the_same_queries_at_any_size(app: Flask, client:
     with count_queries() as large:
         client.get("/courses/statistics")
     assert small.count == large.count <= 5
+
+
+def test_module_page_reads_only_what_it_shows(client: FlaskClient, login_as, catalogue: Path,
+                                              count_queries) -> None:
+    login_as("student")
+    submit(client, "/modules/host-topic-1", {}, action="/modules/host-topic-1/complete")
+    with count_queries() as counted:
+        body = _body(client.get("/modules/host-topic-2"))
+    assert "Builds on:" in body and "Complete these first" not in body
+    reads_of_modules = [statement for statement in counted.statements
+                        if re.search(r"FROM module\b", statement)]
+    assert len(reads_of_modules) == 2
+    assert not any("module.quiz" in statement or "module.body_text" in statement
+                   or "module.translations," in statement for statement in reads_of_modules)

@@ -155,14 +155,15 @@ def test_class_overview_flags_inactive_students_and_sorts(session: Session,
     add_stream(session, idle, NOW - dt.timedelta(days=10), duration_min=120)
     session.commit()
     instructor = make_user("instructor")
-    rows = {row.name: row for row in service.class_overview(session, instructor, now=NOW)}
+    rows = {row.name: row for row in service.class_overview(session, instructor, now=NOW).rows}
     assert (rows["Busy Bo"].streams, rows["Busy Bo"].inactive) == (3, False)
     assert rows["Busy Bo"].median_gpm == pytest.approx(4500)
     assert (rows["Idle Ivy"].hours, rows["Idle Ivy"].inactive) == (Decimal("2.0"), True)
     assert rows["New Nia"].inactive and rows["New Nia"].median_gpm is None
     by_streams = service.class_overview(session, instructor, now=NOW, sort="streams",
                                         descending=True)
-    assert [row.name for row in by_streams] == ["Busy Bo", "Idle Ivy", "New Nia"]
+    assert [row.name for row in by_streams.rows] == ["Busy Bo", "Idle Ivy", "New Nia"]
+    assert (by_streams.page, by_streams.has_next) == (1, False)
     with pytest.raises(NotAllowed):
         service.class_overview(session, busy, now=NOW)
 

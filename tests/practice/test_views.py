@@ -11,7 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
+from academy.auth.models import AccountRole, User
 from academy.practice.models import PracticeStream
+from academy.practice.service import STUDENTS_PER_PAGE
+from academy.security import hash_password
 from tests.helpers import TEST_PASSWORD, csrf_token, submit
 from tests.practice.factories import WORKED, add_stream
 
@@ -238,16 +241,44 @@ def test_student_pages_issue_the_same_queries_at_100_and_10000_streams(
     assert small.count == large.count
 
 
+@pytest.mark.parametrize("url", ["/practice/class", "/practice/class?sort=median_gpm&order=desc"])
 def test_class_overview_issues_the_same_queries_at_any_size(client: FlaskClient, login_as,
                                                             make_user, session: Session,
-                                                            count_queries) -> None:
+                                                            count_queries, url: str) -> None:
     _bulk_streams(session, make_user("student"), 10)
     login_as("instructor")
     with count_queries() as small:
-        assert client.get("/practice/class?sort=median_gpm&order=desc").status_code == 200
+        assert client.get(url).status_code == 200
     for _ in range(20):
         _bulk_streams(session, make_user("student"), 50)
     with count_queries() as large:
-        page = client.get("/practice/class?sort=median_gpm&order=desc")
+        page = client.get(url)
     assert small.count == large.count
     assert page.get_data(as_text=True).count("inactive 7+ days") == 21
+
+
+def test_class_overview_pages_the_class_and_keeps_the_order(client: FlaskClient, login_as,
+                                                            session: Session) -> None:
+    password_hash = hash_password("irrelevant-password")
+    students = [User(email=f"pupil{index:03}@example.test", display_name=f"Pupil {index:03}",
+                     password_hash=password_hash, account_role=AccountRole.STUDENT)
+                for index in range(STUDENTS_PER_PAGE + 5)]
+    session.add_all(students)
+    session.commit()
+    for student in students[:3]:
+        _bulk_streams(session, student, 2)
+    login_as("instructor")
+    first = client.get("/practice/class").get_data(as_text=True)
+    assert "Pupil 000" in first and f"Pupil {STUDENTS_PER_PAGE - 1:03}" in first
+    assert f"Pupil {STUDENTS_PER_PAGE:03}" not in first
+    assert 'rel="next"' in first
+    second = client.get("/practice/class?page=2").get_data(as_text=True)
+    assert [f"Pupil {index:03}" in second for index in (0, STUDENTS_PER_PAGE,
+                                                         STUDENTS_PER_PAGE + 4)] == [
+        False, True, True]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    by_streams = client.get("/practice/class?sort=streams&order=desc").get_data(as_text=True)
+    assert by_streams.index("Pupil 000") < by_streams.index("Pupil 010")
+    assert "sort=streams" in by_streams[by_streams.index('rel="next"') - 200:]
+    assert client.get("/practice/class?page=3").status_code == 404
+    assert client.get("/practice/class?page=999&sort=median_gpm").status_code == 404
