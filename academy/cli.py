@@ -9,12 +9,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import current_app, url_for
 from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from academy import create_app
 from academy.auth import service as auth_service
+from academy.auth.importing import (
+    ImportRefused,
+    PlannedRow,
+    import_accounts,
+    links_csv,
+    plan_import,
+    read_account_file,
+)
 from academy.auth.models import AccountRole
 from academy.auth.service import AccountError, NewAccount
 from academy.backup import (
@@ -187,6 +195,67 @@ def users_create(email: str, account_role: str, firm_slug: str, display_name: st
             _fail(error.message)
             return
     click.echo(f"Created {user.account_role.value} account {user.email} (id {user.id}).")
+
+
+def _import_report_line(item: PlannedRow) -> str:
+    if item.reasons:
+        detail = " ".join(str(reason) for reason in item.reasons)
+    else:
+        detail = ", ".join(item.changes)
+    return f"line {item.row.line}: {item.action.value} {item.row.email or '-'}  {detail}".rstrip()
+
+
+@users_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and report every row; write nothing.")
+@click.option("--links-out", default="-", show_default=True,
+              type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="CSV file for the new accounts' set-password links (- for standard output).")
+@click.option("--site-url", envvar="ACADEMY_SITE_URL", default="http://127.0.0.1:5000",
+              show_default=True, help="The site's address, used in the links.")
+@with_appcontext
+def users_import(file: Path, dry_run: bool, links_out: Path, site_url: str) -> None:
+    """Import accounts from a CSV file (the columns of the site's import page).
+
+    Prints what happens to each row and a summary; progress goes to standard error. New
+    accounts get a set-password link each, e-mailed and written to --links-out; when the links
+    go to standard output, the report goes to standard error.
+    """
+    links_to_stdout = str(links_out) == "-" and not dry_run
+    try:
+        account_file = read_account_file(file.read_bytes())
+    except ImportRefused as error:
+        _fail(error.message)
+        return
+    click.echo(f"Read {len(account_file.rows)} rows from {file} ({account_file.encoding}, "
+               f"{account_file.delimiter!r} separated); checking them...", err=True)
+    if account_file.ignored_columns:
+        click.echo(f"Ignored columns: {', '.join(account_file.ignored_columns)}", err=True)
+    with new_session(engine_of(current_app)) as session:
+        plan = plan_import(session, account_file.rows)
+        for item in plan.rows:
+            click.echo(_import_report_line(item), err=links_to_stdout)
+        click.echo(", ".join(f"{count} {action.value}" for action, count in plan.counts.items()),
+                   err=links_to_stdout)
+        if dry_run:
+            click.echo("Dry run: nothing was written.")
+            return
+        try:  # before writing anything: links that cannot be saved would be lost
+            links_file = click.open_file(str(links_out), "w", encoding="utf-8", lazy=False)
+        except OSError as error:
+            _fail(f"Cannot write the links to {links_out}: {error.strerror}")
+            return
+        click.echo("Writing...", err=True)
+        with links_file, current_app.test_request_context(base_url=site_url):
+            result = import_accounts(
+                session, None, plan, now=utcnow(),
+                link_for=lambda token: url_for("auth.set_password", token=token,
+                                               _external=True),
+            )
+            links = links_csv(result.links)
+            links_file.write(links.removeprefix("\ufeff") if links_to_stdout else links)
+    click.echo(f"Imported: {result.created} created, {result.updated} updated, "
+               f"{result.unchanged} unchanged, {result.refused} refused.", err=True)
 
 
 @cli.group("firms")

@@ -107,3 +107,41 @@ class LoginAttempt(SQLModel, table=True):
     ip: str = Field(max_length=45)
     at: dt.datetime = Field(sa_type=UTCDateTime)
     succeeded: bool
+
+
+class PasswordLink(SQLModel, table=True):
+    """A one-time link that lets a new account choose its password.
+
+    Only the SHA-256 of the token is stored, so the table alone opens no account. The link
+    dies when used, when it expires, or when the password is set any other way:
+    ``password_fingerprint`` is a digest of the password hash the account had when the link
+    was issued, and a link whose fingerprint no longer matches is void.
+    """
+
+    __tablename__ = "password_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    password_fingerprint: str = Field(max_length=64)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AccountImport(SQLModel, table=True):
+    """An uploaded account list waiting for the admin's confirmation.
+
+    The preview stores the file's normalised rows here, so the confirmation carries only this
+    id; confirming validates every row again against the database of that moment, and
+    ``applied_at`` makes a second confirmation (a double click, a back button) a no-op.
+    """
+
+    __tablename__ = "account_import"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: int = Field(foreign_key="user.id", index=True)
+    filename: str = Field(default="", max_length=255)
+    rows: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    applied_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,27 +1,41 @@
-"""Sign-in, registration, password change and the admin pages for accounts and firms."""
+"""Sign-in, registration, passwords and the admin pages for accounts, imports and firms."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import base64
+
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from academy.audit.service import list_events_for
-from academy.auth import service
+from academy.auth import importing, password_links, service
 from academy.auth.forms import (
     ChangePasswordForm,
     ChangeRoleForm,
     CreateAccountForm,
     FirmForm,
+    ImportAccountsForm,
     LoginForm,
     RegisterForm,
+    SetPasswordForm,
 )
 from academy.auth.models import AccountRole, PartnerFirm, User
 from academy.auth.service import AccountError, NewAccount
 from academy.db import get_session, utcnow
 from academy.forms import ConfirmForm, attach_error
+from academy.request_guards import database_id
 from academy.security import login_manager, roles_required, safe_next_url, signed_in_user
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -63,8 +77,8 @@ def login() -> Page:
 def logout() -> Response:
     if ConfirmForm().validate_on_submit():
         service.end_all_sessions(get_session(), signed_in_user())
-        logout_user()
         session.clear()
+        logout_user()  # after clear(): it leaves the note that deletes the remember-me cookie
         flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -121,7 +135,7 @@ def _firm_choices(firms: list[PartnerFirm] | None = None) -> list[SelectChoice]:
 @roles_required(AccountRole.ADMIN)
 def admin_users() -> Page:
     users = service.list_users(
-        get_session(), page=request.args.get("page", 1, type=int) or 1,
+        get_session(), page=request.args.get("page", 1, type=database_id) or 1,
         query=request.args.get("q", ""), account_role=request.args.get("role", ""),
     )
     return render_template("auth/admin_users.html", users=users,
@@ -222,3 +236,78 @@ def admin_firms() -> Page:
     status = 422 if form.errors else 200
     return render_template("auth/admin_firms.html", form=form,
                            firms=service.list_firms(get_session())), status
+
+
+def set_password_url(token: str) -> str:
+    return url_for("auth.set_password", token=token, _external=True)
+
+
+@bp.route("/admin/users/import", methods=["GET", "POST"])
+@roles_required(AccountRole.ADMIN)
+def admin_import_users() -> Page:
+    form = ImportAccountsForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            staged, account_file = importing.stage_import(
+                get_session(), signed_in_user(), filename=upload.filename or "",
+                data=upload.read(importing.MAX_FILE_BYTES + 1), now=utcnow(),
+            )
+        except importing.ImportRefused as error:
+            attach_error(form, "file", error.message)
+        else:
+            if account_file.ignored_columns:
+                flash(_("These columns are not imported: %(columns)s.",
+                        columns=", ".join(account_file.ignored_columns)), "info")
+            return redirect(url_for("auth.admin_import_preview", import_id=staged.id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "auth/admin_import.html", form=form, column_names=importing.COLUMN_NAMES,
+        chinese_role_names=[name for name in importing.ROLE_NAMES if not name.isascii()],
+        max_rows=importing.MAX_ROWS, max_size=importing.MAX_FILE_SIZE_TEXT,
+        link_days=password_links.LINK_LIFETIME.days,
+    ), status
+
+
+@bp.route("/admin/users/import/<int(max=2147483647):import_id>")
+@roles_required(AccountRole.ADMIN)
+def admin_import_preview(import_id: int) -> Page:
+    db = get_session()
+    staged, rows = importing.get_staged_import(db, signed_in_user(), import_id, utcnow())
+    return render_template("auth/admin_import_preview.html", staged=staged,
+                           plan=importing.plan_import(db, rows), form=ConfirmForm())
+
+
+@bp.route("/admin/users/import/<int(max=2147483647):import_id>", methods=["POST"])
+@roles_required(AccountRole.ADMIN)
+def admin_import_confirm(import_id: int) -> Page:
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("auth.admin_import_preview", import_id=import_id))
+    result = importing.confirm_import(get_session(), signed_in_user(), import_id, now=utcnow(),
+                                      link_for=set_password_url)
+    links_csv = importing.links_csv(result.links).encode()
+    return render_template("auth/admin_import_done.html", result=result,
+                           links_href="data:text/csv;charset=utf-8;base64,"
+                           + base64.b64encode(links_csv).decode())
+
+
+@bp.route("/auth/set-password/<string(maxlength=100):token>", methods=["GET", "POST"])
+def set_password(token: str) -> Page:
+    db = get_session()
+    _link, user = password_links.find_usable_link(db, token, utcnow())
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = password_links.set_password_with_link(db, token, form.password.data or "",
+                                                          utcnow())
+        except AccountError as error:
+            attach_error(form, "password", error.message)
+        else:
+            _sign_in(user)
+            flash(_("Your password is set. Welcome to Live Academy, %(name)s!",
+                    name=user.display_name), "success")
+            return redirect(url_for("site.home"))
+    response = make_response(render_template("auth/set_password.html", form=form, user=user),
+                             422 if form.errors else 200)
+    response.headers["Cache-Control"] = "no-store"  # the page's address is the link itself
+    return response

@@ -15,7 +15,11 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.EVENT_REMINDER: _l("Event reminders"),
     NotificationKind.WEEKLY_DIGEST: _l("Weekly digest"),
     NotificationKind.INACTIVITY_NUDGE: _l("Practice reminders"),
+    NotificationKind.ACCOUNT_INVITE: _l("Account invitations"),
 }
+#: The kinds a user chooses a delivery for (one form field each).
+CHOOSABLE_KINDS = tuple(kind for kind in NotificationKind
+                        if kind != NotificationKind.ACCOUNT_INVITE)
 DELIVERY_LABELS = {
     Delivery.IMMEDIATELY: _l("Inbox and e-mail right away"),
     Delivery.DIGEST: _l("Inbox, e-mailed in the weekly digest"),

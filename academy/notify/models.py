@@ -19,6 +19,8 @@ class NotificationKind(StrEnum):
     EVENT_REMINDER = "event_reminder"
     WEEKLY_DIGEST = "weekly_digest"
     INACTIVITY_NUDGE = "inactivity_nudge"
+    # The set-password link of an imported account: always mailed, so no preference offers it.
+    ACCOUNT_INVITE = "account_invite"
 
 
 class Delivery(StrEnum):

@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from academy.db import get_session, utcnow
 from academy.forms import ConfirmForm, attach_error
 from academy.notify import service
-from academy.notify.forms import PreferencesForm
-from academy.notify.models import Delivery, NotificationKind
+from academy.notify.forms import CHOOSABLE_KINDS, PreferencesForm
+from academy.notify.models import Delivery
 from academy.scheduler import JOBS, next_run_times
 from academy.security import roles_required, signed_in_user
 
@@ -54,7 +54,7 @@ def preferences() -> Page:
     if form.validate_on_submit():
         try:
             service.set_preferences(db, user, {kind: Delivery(form[kind.value].data)
-                                               for kind in NotificationKind})
+                                               for kind in CHOOSABLE_KINDS})
         except service.PreferenceInvalid as error:
             attach_error(form, "", error.message)
         else:

@@ -27,7 +27,7 @@ def test_student_registers_and_lands_signed_in(client: FlaskClient, session: Ses
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"password": "short", "confirm": "short"}, "10 to 128 characters"),
+    ({"password": "short", "confirm": "short"}, "12 to 128 characters"),
     ({"confirm": "something else"}, "do not match"),
     ({"email": "not-an-email"}, "email"),
     ({"timezone": "Mars/Olympus"}, "Not a valid choice"),

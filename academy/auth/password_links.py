@@ -1,0 +1,144 @@
+"""One-time links that let an account choose its password, so no password travels in a file.
+
+An admin's import creates accounts without a usable password and issues one link per account.
+The raw token exists only in the link handed to the admin and mailed to the person; the table
+keeps its SHA-256. A link works once, for ``LINK_LIFETIME``, and only while the account's
+password is still the one it had when the link was issued (see ``PasswordLink``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col, select, update
+
+from academy.audit.service import record_event
+from academy.auth.models import PasswordLink, User
+from academy.auth.service import check_password_rules
+from academy.errors import NotFound
+from academy.security import hash_password
+
+LINK_LIFETIME = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A link just issued: the raw token is known only to the caller of ``issue_links``."""
+
+    user_id: int
+    token: str
+    expires_at: dt.datetime
+
+
+def unusable_password_hash() -> str:
+    """A stored hash no password matches, unique per account so its fingerprint is too.
+
+    Werkzeug's ``check_password_hash`` answers False for a value without its ``method$salt$``
+    shape, so the account cannot sign in until a link sets a real password.
+    """
+    return f"!unset!{secrets.token_hex(16)}"
+
+
+def password_fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_links(
+    session: Session, accounts: Iterable[tuple[int, str]], now: dt.datetime
+) -> list[IssuedLink]:
+    """Issue one link per ``(user id, current password hash)`` in one INSERT (caller commits)."""
+    issued, rows = [], []
+    for user_id, current_hash in accounts:
+        token = secrets.token_urlsafe(32)
+        issued.append(IssuedLink(user_id, token, now + LINK_LIFETIME))
+        rows.append(
+            {
+                "user_id": user_id,
+                "token_hash": token_hash(token),
+                "password_fingerprint": password_fingerprint(current_hash),
+                "created_at": now,
+                "expires_at": now + LINK_LIFETIME,
+                "used_at": None,
+            }
+        )
+    if rows:
+        session.execute(sa.insert(PasswordLink.__table__), rows)
+    return issued
+
+
+def find_usable_link(session: Session, token: str, now: dt.datetime) -> tuple[PasswordLink, User]:
+    """The link behind ``token`` and its account, or NotFound for any reason it cannot be used.
+
+    Unknown, used, expired, superseded (the password changed since) and deactivated accounts
+    all look the same to the visitor: a guessed token learns nothing.
+    """
+    row = session.exec(
+        select(PasswordLink, User)
+        .join(User, col(User.id) == col(PasswordLink.user_id))
+        .where(PasswordLink.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        raise NotFound(_l("This link is not valid. Ask your administrator for a new one."))
+    link, user = row
+    if (
+        link.used_at is not None
+        or link.expires_at <= now
+        or not user.is_active
+        or link.password_fingerprint != password_fingerprint(user.password_hash)
+    ):
+        raise NotFound(_l("This link is not valid. Ask your administrator for a new one."))
+    return link, user
+
+
+def set_password_with_link(
+    session: Session, token: str, new_password: str, now: dt.datetime
+) -> User:
+    """Set the account's password through its link, which dies with this use. Commits.
+
+    The link is claimed with a conditional UPDATE, so two simultaneous submissions of the same
+    link cannot both succeed. Every session of the account ends, as with any password change.
+    The password is hashed (scrypt, slow on purpose) before the transaction starts, so on
+    SQLite the write lock is held only for the short update; any transaction ``session`` had
+    open is ended first.
+    """
+    check_password_rules(new_password)
+    session.rollback()
+    new_hash = hash_password(new_password)
+    link, user = find_usable_link(session, token, now)
+    claimed = (
+        session.exec(
+            update(PasswordLink)
+            .where(
+                col(PasswordLink.id) == link.id,
+                col(PasswordLink.used_at).is_(None),
+            )
+            .values(used_at=now)
+        ).rowcount
+        == 1
+    )
+    if not claimed:
+        session.rollback()
+        raise NotFound(_l("This link is not valid. Ask your administrator for a new one."))
+    user.password_hash = new_hash
+    user.session_version += 1
+    session.add(user)
+    record_event(
+        session,
+        actor_id=user.id,
+        action="user.password_set_by_link",
+        subject_type="user",
+        subject_id=user.id or 0,
+        now=now,
+    )
+    session.commit()
+    return user
