@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # scrypt with N = 2^16 (Werkzeug's default is 2^15, below ASVS 2.4.5's floor).
 PASSWORD_HASH_METHOD = "scrypt:65536:8:1"  # noqa: S105  (a method name, not a password)
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12  # ASVS 2.1.1
 MAX_PASSWORD_LENGTH = 128
 
 login_manager = LoginManager()
@@ -146,6 +146,15 @@ def is_firm_staff(user: User, firm_id: int) -> bool:
 def can_manage_cohort(user: User, cohort: Cohort) -> bool:
     """The sponsoring firm's staff and the college see applicants, members, board and events."""
     return is_college_staff(user) or is_firm_staff(user, cohort.firm_id)
+
+
+def can_take_attendance(user: User, cohort: Cohort) -> bool:
+    """Whoever runs the cohort marks attendance: the college and the sponsoring firm's staff.
+
+    Mentors are always among them (they are the firm's staff or instructors), so mentoring
+    needs no rule of its own.
+    """
+    return can_manage_cohort(user, cohort)
 
 
 def can_view_cohort(user: User, cohort: Cohort, membership: CohortMember | None) -> bool:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -38,7 +43,12 @@ class CohortForm(FlaskForm):
     seats = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(min=1, max=500)],
                          description=_l("How many students the firm will train and consider "
                                         "hiring."))
-    apply_by = DateField(_l("Applications close on"), validators=[InputRequired()])
+    internal = BooleanField(
+        _l("Internal training of our own staff"),
+        description=_l("No recruiting and no job offers: the firm or the college adds the "
+                       "members once the college has approved it."))
+    apply_by = DateField(_l("Applications close on"), validators=[Optional()],
+                         description=_l("Not needed for internal training."))
     starts_on = DateField(_l("Training starts on"), validators=[InputRequired()])
     ends_on = DateField(_l("Order class ends on"), validators=[InputRequired()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)],
@@ -107,3 +117,33 @@ class EventForm(FlaskForm):
                                 validators=[InputRequired(), NumberRange(min=5, max=720)])
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)],
                            description=_l("A room, an address, or a meeting link."))
+
+
+class AddMembersForm(FlaskForm):
+    emails = TextAreaField(
+        _l("E-mail addresses"), validators=[Optional(), Length(max=200_000)],
+        description=_l("One per line, or separated by commas. Only existing student accounts "
+                       "can be added."))
+    file = FileField(
+        _l("Or a CSV file"), validators=[FileAllowed(["csv", "txt"], _l("Upload a .csv file."))],
+        description=_l("Its “email” column is read, or else its first column."))
+
+
+class ConfirmMembersForm(FlaskForm):
+    """The previewed list, sent back unchanged; the service plans it again before writing."""
+
+    emails = HiddenField(validators=[DataRequired(), Length(max=200_000)])
+
+
+class AttendanceForm(FlaskForm):
+    """One radio group per member, named ``member-<id>``; the rows change with the event."""
+
+
+def attendance_marks(formdata: Mapping[str, str]) -> dict[int, str]:
+    """The marks posted by the attendance sheet: member id -> status value."""
+    marks = {}
+    for name, value in formdata.items():
+        prefix, _dash, member_id = name.partition("-")
+        if prefix == "member" and member_id.isdigit():
+            marks[int(member_id)] = value
+    return marks

@@ -39,6 +39,26 @@ class MemberStatus(StrEnum):
     FAILED = "failed"
 
 
+class CohortKind(StrEnum):
+    """Whom a cohort trains: students it recruits for a firm, or the firm's own staff.
+
+    An internal cohort takes no applications and makes no job offers; its stages are the
+    entries of ``service.TRANSITIONS`` that name its kind.
+    """
+
+    ORDER_CLASS = "order_class"
+    INTERNAL = "internal"
+
+
+class AttendanceStatus(StrEnum):
+    """How a member attended one event; ``service.attendance`` says how each one counts."""
+
+    PRESENT = "present"
+    LATE = "late"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+
 class PlacementStatus(StrEnum):
     OFFERED = "offered"
     ACCEPTED = "accepted"
@@ -68,6 +88,8 @@ class Cohort(SQLModel, table=True):
     seats: int
     status: CohortStatus = Field(default=CohortStatus.DRAFT, sa_type=text_enum(CohortStatus),
                                  index=True)
+    kind: CohortKind = Field(default=CohortKind.ORDER_CLASS, sa_type=text_enum(CohortKind),
+                             sa_column_kwargs={"server_default": CohortKind.ORDER_CLASS.value})
     apply_by: dt.date
     starts_on: dt.date
     ends_on: dt.date
@@ -103,6 +125,8 @@ class CohortMember(SQLModel, table=True):
     applied_at: dt.datetime = Field(sa_type=UTCDateTime)
     decided_by_id: int | None = Field(default=None, foreign_key="user.id")
     decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the member took a seat; attendance lists them only for events that end after it.
+    admitted_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CohortMentor(SQLModel, table=True):
@@ -131,6 +155,20 @@ class CohortEvent(SQLModel, table=True):
     location: str = Field(default="", max_length=200)
     created_by_id: int = Field(foreign_key="user.id")
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Attendance(SQLModel, table=True):
+    """Whether one member attended one event, as a mentor or the college marked it."""
+
+    __tablename__ = "cohort_attendance"
+    __table_args__ = (sa.UniqueConstraint("event_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="cohort_event.id", ondelete="CASCADE")
+    member_id: int = Field(foreign_key="cohort_member.id", index=True)
+    status: AttendanceStatus = Field(sa_type=text_enum(AttendanceStatus))
+    marked_by_id: int = Field(foreign_key="user.id")
+    marked_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 
 class Placement(SQLModel, table=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required
 from wtforms import SelectChoice
 
@@ -12,20 +13,25 @@ from academy.auth.models import AccountRole
 from academy.charts import funnel_chart
 from academy.cohorts import service
 from academy.cohorts.forms import (
+    AddMembersForm,
     AnswerOfferForm,
     ApplyForm,
+    AttendanceForm,
     CohortForm,
+    ConfirmMembersForm,
     DecisionForm,
     EventForm,
     HireForm,
     OfferForm,
     StatusForm,
+    attendance_marks,
 )
-from academy.cohorts.models import CohortStatus, MemberStatus
-from academy.cohorts.service import CohortDraft, CohortError, EventDraft
+from academy.cohorts.models import AttendanceStatus, CohortKind, CohortStatus, MemberStatus
+from academy.cohorts.service import CohortDraft, CohortError, EnrolmentOutcome, EventDraft
 from academy.curriculum.models import TRACKS
 from academy.db import get_session, utcnow
 from academy.forms import ConfirmForm, attach_error
+from academy.request_guards import database_id
 from academy.security import roles_required, signed_in_user
 from academy.templating import (
     COHORT_STATUS_LABELS,
@@ -41,6 +47,20 @@ Page = str | tuple[str, int] | Response
 _MANAGERS = (AccountRole.PARTNER, AccountRole.INSTRUCTOR, AccountRole.ADMIN)
 FUNNEL_LABELS = {"applied": _l("Applied"), "admitted": _l("Admitted"), "passed": _l("Passed"),
                  "offered": _l("Offered"), "hired": _l("Hired")}
+ATTENDANCE_LABELS = {
+    AttendanceStatus.PRESENT: _l("Present"),
+    AttendanceStatus.LATE: _l("Late"),
+    AttendanceStatus.ABSENT: _l("Absent"),
+    AttendanceStatus.EXCUSED: _l("Excused"),
+}
+ENROLMENT_LABELS = {
+    EnrolmentOutcome.ADDED: _l("Will be added"),
+    EnrolmentOutcome.ALREADY_MEMBER: _l("Already a member"),
+    EnrolmentOutcome.UNKNOWN_EMAIL: _l("No account with this e-mail"),
+    EnrolmentOutcome.NOT_A_STUDENT: _l("Not an active student account"),
+    EnrolmentOutcome.OVER_SEATS: _l("Over the seat limit"),
+    EnrolmentOutcome.DUPLICATE: _l("Listed twice"),
+}
 
 
 def _status(form: object) -> int:
@@ -69,6 +89,7 @@ def _draft(form: CohortForm) -> CohortDraft:
     return CohortDraft(
         name=form.name.data or "", track=form.track.data or "", seats=form.seats.data or 0,
         apply_by=form.apply_by.data, starts_on=form.starts_on.data,  # type: ignore[arg-type]
+        kind=CohortKind.INTERNAL if form.internal.data else CohortKind.ORDER_CLASS,
         ends_on=form.ends_on.data,  # type: ignore[arg-type]
         description_md=form.description.data or "",
         required_modules=form.required_modules.data or [],
@@ -84,7 +105,7 @@ def _draft(form: CohortForm) -> CohortDraft:
 def list_cohorts() -> Page:
     listing = service.list_cohorts(get_session(), signed_in_user(),
                                    status=request.args.get("status", ""),
-                                   page=request.args.get("page", 1, type=int) or 1)
+                                   page=request.args.get("page", 1, type=database_id) or 1)
     return render_template("cohorts/list.html", listing=listing)
 
 
@@ -115,7 +136,8 @@ def edit_cohort(slug: str) -> Page:
     cohort = editor.cohort
     form = CohortForm() if request.method == "POST" else CohortForm(
         obj=cohort, description=cohort.description_md, markets=", ".join(cohort.markets),
-        languages=", ".join(cohort.languages), mentors=editor.mentor_ids)
+        languages=", ".join(cohort.languages), mentors=editor.mentor_ids,
+        internal=cohort.kind == CohortKind.INTERNAL)
     _prepare(form, editor.options)
     if form.validate_on_submit():
         try:
@@ -166,6 +188,7 @@ def change_status(slug: str) -> Page:
 def apply(slug: str) -> Page:
     db, user = get_session(), signed_in_user()
     page = service.cohort_page(db, user, slug, now=utcnow())
+    service.refuse_internal_applications(page.cohort)
     form = ApplyForm()
     if form.validate_on_submit():
         try:
@@ -308,6 +331,74 @@ def board_csv(slug: str) -> Response:
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{slug}-progress.csv"'},
     )
+
+
+def _render_add_members(slug: str, form: AddMembersForm, plan: service.EnrolmentPlan | None = None,
+                        status: int = 200) -> tuple[str, int]:
+    if plan is None:
+        plan = service.start_enrolment(get_session(), signed_in_user(), slug)
+    confirm_form = ConfirmMembersForm(emails=" ".join(plan.emails))
+    return render_template("cohorts/add_members.html", form=form, plan=plan,
+                           confirm_form=confirm_form, outcome_labels=ENROLMENT_LABELS,
+                           outcomes=list(EnrolmentOutcome)), status
+
+
+@bp.route("/cohorts/<slug>/members/add", methods=["GET", "POST"])
+@roles_required(*_MANAGERS)
+def add_members(slug: str) -> Page:
+    """Paste or upload a list; the answer to the POST is the preview (nothing is written)."""
+    form = AddMembersForm()
+    if not form.validate_on_submit():
+        return _render_add_members(slug, form, status=_status(form))
+    try:
+        emails = service.emails_from(form.emails.data or "",
+                                     form.file.data.read() if form.file.data else None)
+        plan = service.preview_enrolment(get_session(), signed_in_user(), slug, emails)
+    except CohortError as error:
+        attach_error(form, error.field, error.message)
+        return _render_add_members(slug, form, status=422)
+    return _render_add_members(slug, form, plan)
+
+
+@bp.route("/cohorts/<slug>/members/add/confirm", methods=["POST"])
+@roles_required(*_MANAGERS)
+def confirm_members(slug: str) -> Page:
+    form = ConfirmMembersForm()
+    if not form.validate_on_submit():
+        return _render_add_members(slug, AddMembersForm(formdata=None), status=400)
+    plan = service.enrol_students(get_session(), signed_in_user(), slug,
+                                  service.read_email_list(form.emails.data or ""), now=utcnow())
+    added = plan.count(EnrolmentOutcome.ADDED)
+    flash(ngettext("%(num)d member added.", "%(num)d members added.", added), "success")
+    if added < len(plan.lines):
+        flash(ngettext("%(num)d line was not added; preview the list again to see why.",
+                       "%(num)d lines were not added; preview the list again to see why.",
+                       len(plan.lines) - added), "info")
+    return redirect(url_for("cohorts.board", slug=slug))
+
+
+def _render_attendance(slug: str, event_id: int, form: AttendanceForm,
+                       status: int = 200) -> tuple[str, int]:
+    sheet = service.attendance_sheet(get_session(), signed_in_user(), slug, event_id)
+    return render_template("cohorts/attendance.html", sheet=sheet, form=form,
+                           labels=ATTENDANCE_LABELS, default=AttendanceStatus.PRESENT), status
+
+
+@bp.route("/cohorts/<slug>/events/<int:event_id>/attendance", methods=["GET", "POST"])
+@roles_required(*_MANAGERS)
+def attendance(slug: str, event_id: int) -> Page:
+    form = AttendanceForm()
+    if form.validate_on_submit():
+        try:
+            sheet = service.mark_attendance(get_session(), signed_in_user(), slug, event_id,
+                                            attendance_marks(request.form), now=utcnow())
+        except CohortError as error:
+            attach_error(form, error.field, error.message)
+        else:
+            flash(ngettext("Attendance saved for %(num)d member.",
+                           "Attendance saved for %(num)d members.", sheet.marked), "success")
+            return redirect(url_for("cohorts.attendance", slug=slug, event_id=event_id))
+    return _render_attendance(slug, event_id, form, _status(form))
 
 
 @bp.route("/cohorts/<slug>/events/new", methods=["GET", "POST"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,10 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from academy.auth.models import PartnerFirm, User
+from academy.auth.models import AccountRole, PartnerFirm, User
 from academy.cohorts import service
-from academy.cohorts.models import Cohort, CohortMember, CohortStatus, MemberStatus
+from academy.cohorts.models import Cohort, CohortKind, CohortMember, CohortStatus, MemberStatus
 from academy.curriculum.sync import sync_courses
+from academy.security import hash_password
 from tests.curriculum.builders import write_catalogue
 from tests.helpers import TEST_PASSWORD, submit
 
@@ -146,3 +147,46 @@ def client_for(app: Flask) -> Callable[[User | None], FlaskClient]:
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def make_internal_cohort(session: Session, world: World,
+                         catalogue: Path) -> Callable[..., Cohort]:
+    """``make_internal_cohort(CohortStatus.TRAINING, members=[user], joined=NOW)``.
+
+    An internal training of the world's firm, approved by the college, with ``members``
+    added from a list at ``joined``; from TRAINING on, training has started.
+    """
+
+    def factory(status: CohortStatus = CohortStatus.APPROVED, *, members: Sequence[User] = (),
+                joined: dt.datetime = NOW, **changes: object) -> Cohort:
+        cohort = service.create_cohort(
+            session, world.partner, draft(kind=CohortKind.INTERNAL, **changes), now=NOW)
+        if status == CohortStatus.DRAFT:
+            return cohort
+        cohort = service.change_status(session, world.partner, cohort.slug,
+                                       CohortStatus.SUBMITTED, now=NOW)
+        if status == CohortStatus.SUBMITTED:
+            return cohort
+        cohort = service.change_status(session, world.instructor, cohort.slug,
+                                       CohortStatus.APPROVED, now=NOW)
+        if members:
+            service.enrol_students(session, world.instructor, cohort.slug,
+                                   [member.email for member in members], now=joined)
+        if status == CohortStatus.TRAINING:
+            cohort = service.change_status(session, world.instructor, cohort.slug,
+                                           CohortStatus.TRAINING, now=NOW)
+        return cohort
+
+    return factory
+
+
+def add_students(session: Session, count: int, prefix: str = "bulk") -> list[User]:
+    """``count`` student accounts written in one batch (they never sign in)."""
+    password = hash_password("not-used-to-sign-in")
+    users = [User(email=f"{prefix}{n}@example.test", display_name=f"{prefix.title()} {n:03d}",
+                  password_hash=password, account_role=AccountRole.STUDENT)
+             for n in range(count)]
+    session.add_all(users)
+    session.commit()
+    return users

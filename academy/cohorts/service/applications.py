@@ -15,6 +15,7 @@ from academy.audit.service import record_event
 from academy.auth.models import AccountRole, User
 from academy.cohorts.models import (
     Cohort,
+    CohortKind,
     CohortMember,
     CohortStatus,
     MemberStatus,
@@ -155,6 +156,7 @@ def apply_to_cohort(session: Session, student: User, slug: str, motivation: str,
     cohort, membership = get_cohort(session, student, slug, for_update=True)
     if student.account_role != AccountRole.STUDENT:
         raise NotAllowed(_l("Only students apply to order classes."))
+    refuse_internal_applications(cohort)
     if cohort.status != CohortStatus.RECRUITING:
         raise InvalidTransition(_l("This order class does not take applications now."))
     if local_date(student, now) > cohort.apply_by:
@@ -180,6 +182,14 @@ def apply_to_cohort(session: Session, student: User, slug: str, motivation: str,
     _audit_member(session, student, member, "cohort_member.applied", now)
     session.commit()
     return member
+
+
+def refuse_internal_applications(cohort: Cohort) -> None:
+    """An internal cohort trains the firm's own staff: nobody applies, the firm adds members."""
+    if cohort.kind == CohortKind.INTERNAL:
+        raise InvalidTransition(_l("This is an internal training of the firm's own staff: it "
+                                   "takes no applications. The firm or the college adds its "
+                                   "members."))
 
 
 def withdraw_application(session: Session, student: User, slug: str, *,
@@ -238,6 +248,8 @@ def decide_member(session: Session, actor: User, slug: str, member_id: int,
                 "propose a larger order class.", seats=cohort.seats))
     source = member.status
     member.status = target
+    if target == MemberStatus.ADMITTED:
+        member.admitted_at = now
     member.decision_reason = reason
     member.decided_by_id = actor.id
     member.decided_at = now

@@ -1,4 +1,14 @@
-"""Drafting an order class and moving it through its stages: the one transition table."""
+"""Drafting an order class and moving it through its stages: the one transition table.
+
+Internal cohorts (``CohortKind.INTERNAL``: a firm training its own staff) are drafted, edited,
+submitted and approved exactly as order classes are: the firm's partner staff propose them for
+their own firm (ticking "internal" on the cohort form), either side may edit a draft (the
+college may mark a draft internal or not), and the college approves, since it runs the
+training. Instructors and admins do not create cohorts of either kind: a cohort always starts
+as a firm's own request. After approval an internal cohort skips recruiting and selection and
+ends without internship or placement; ``TRANSITIONS`` says so entry by entry through
+``Transition.kinds``.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +27,14 @@ from sqlmodel import Session, col, delete, func, select, update
 
 from academy.audit.service import record_event
 from academy.auth.models import AccountRole, User
-from academy.cohorts.models import Cohort, CohortMember, CohortMentor, CohortStatus, MemberStatus
+from academy.cohorts.models import (
+    Cohort,
+    CohortKind,
+    CohortMember,
+    CohortMentor,
+    CohortStatus,
+    MemberStatus,
+)
 from academy.cohorts.service._base import (
     OPEN_STATUSES,
     UNDECIDED,
@@ -26,6 +43,7 @@ from academy.cohorts.service._base import (
     require_manager,
 )
 from academy.curriculum.models import TRACKS, Module
+from academy.db import MAX_ID
 from academy.errors import InvalidTransition, NotAllowed
 from academy.markdown import render_user_text
 from academy.practice.models import Platform
@@ -49,6 +67,9 @@ class Party(StrEnum):
     COLLEGE = "college"
 
 
+_BOTH_KINDS = frozenset(CohortKind)
+
+
 @dataclass(frozen=True)
 class Transition:
     source: CohortStatus
@@ -56,30 +77,42 @@ class Transition:
     parties: frozenset[Party]
     label: LazyString
     needs_reason: bool = False
+    kinds: frozenset[CohortKind] = _BOTH_KINDS  # the kinds of cohort that may take this step
 
 
 def _step(source: CohortStatus, target: CohortStatus, parties: set[Party], label: LazyString,
-          needs_reason: bool = False) -> Transition:
-    return Transition(source, target, frozenset(parties), label, needs_reason)
+          needs_reason: bool = False, kinds: frozenset[CohortKind] = _BOTH_KINDS) -> Transition:
+    return Transition(source, target, frozenset(parties), label, needs_reason, kinds)
 
 
 _S = CohortStatus
 _FIRM, _COLLEGE = Party.FIRM, Party.COLLEGE
+_ORDER_CLASS = frozenset({CohortKind.ORDER_CLASS})
+_INTERNAL = frozenset({CohortKind.INTERNAL})
 # The stages before training, when the firm may still withdraw its order on its own.
 _FIRM_MAY_CANCEL = (_S.DRAFT, _S.SUBMITTED, _S.APPROVED, _S.RECRUITING, _S.SELECTING)
 
-#: Every move an order class can make, and who may make it (shared/DESIGN.md §3).
+#: Every move a cohort can make, who may make it and for which kinds (shared/DESIGN.md §3).
+#: An internal cohort goes draft → submitted → approved → training → closed.
 TRANSITIONS: dict[tuple[CohortStatus, CohortStatus], Transition] = {
     (step.source, step.target): step for step in [
         _step(_S.DRAFT, _S.SUBMITTED, {_FIRM}, _l("Submit for approval")),
         _step(_S.SUBMITTED, _S.DRAFT, {_COLLEGE}, _l("Send back"), needs_reason=True),
         _step(_S.SUBMITTED, _S.APPROVED, {_COLLEGE}, _l("Approve")),
-        _step(_S.APPROVED, _S.RECRUITING, {_FIRM, _COLLEGE}, _l("Open recruiting")),
-        _step(_S.RECRUITING, _S.SELECTING, {_FIRM, _COLLEGE}, _l("Close applications")),
-        _step(_S.SELECTING, _S.TRAINING, {_COLLEGE}, _l("Start training")),
-        _step(_S.TRAINING, _S.INTERNSHIP, {_COLLEGE}, _l("Start internship")),
-        _step(_S.INTERNSHIP, _S.PLACEMENT, {_COLLEGE}, _l("Start placement")),
-        _step(_S.PLACEMENT, _S.CLOSED, {_COLLEGE}, _l("Close the order class")),
+        _step(_S.APPROVED, _S.RECRUITING, {_FIRM, _COLLEGE}, _l("Open recruiting"),
+              kinds=_ORDER_CLASS),
+        _step(_S.RECRUITING, _S.SELECTING, {_FIRM, _COLLEGE}, _l("Close applications"),
+              kinds=_ORDER_CLASS),
+        _step(_S.SELECTING, _S.TRAINING, {_COLLEGE}, _l("Start training"), kinds=_ORDER_CLASS),
+        _step(_S.APPROVED, _S.TRAINING, {_COLLEGE}, _l("Start training"), kinds=_INTERNAL),
+        _step(_S.TRAINING, _S.INTERNSHIP, {_COLLEGE}, _l("Start internship"),
+              kinds=_ORDER_CLASS),
+        _step(_S.INTERNSHIP, _S.PLACEMENT, {_COLLEGE}, _l("Start placement"),
+              kinds=_ORDER_CLASS),
+        _step(_S.PLACEMENT, _S.CLOSED, {_COLLEGE}, _l("Close the order class"),
+              kinds=_ORDER_CLASS),
+        _step(_S.TRAINING, _S.CLOSED, {_COLLEGE}, _l("Close the internal training"),
+              kinds=_INTERNAL),
         *[
             _step(source, _S.CANCELLED,
                   {_FIRM, _COLLEGE} if source in _FIRM_MAY_CANCEL else {_COLLEGE},
@@ -103,18 +136,22 @@ def available_transitions(user: User, cohort: Cohort) -> list[Transition]:
     """The steps this user may take from the cohort's current stage; forward steps first."""
     parties = parties_of(user, cohort)
     steps = [step for (source, _target), step in TRANSITIONS.items()
-             if source == cohort.status and step.parties & parties]
+             if source == cohort.status and step.parties & parties and cohort.kind in step.kinds]
     return sorted(steps, key=lambda step: step.needs_reason)
 
 
 @dataclass(frozen=True)
 class CohortDraft:
-    """The terms of an order class as the firm states them."""
+    """The terms of an order class as the firm states them.
+
+    An internal cohort recruits no one, so it needs no ``apply_by`` (it is stored as the start
+    date).
+    """
 
     name: str
     track: str
     seats: int
-    apply_by: dt.date
+    apply_by: dt.date | None
     starts_on: dt.date
     ends_on: dt.date
     description_md: str = ""
@@ -124,6 +161,7 @@ class CohortDraft:
     languages: Sequence[str] = ()
     hiring_commitment: str = ""
     mentor_ids: Sequence[int] = ()
+    kind: CohortKind = CohortKind.ORDER_CLASS
 
 
 @dataclass(frozen=True)
@@ -241,7 +279,11 @@ def _validated(session: Session, draft: CohortDraft, firm_id: int) -> dict[str, 
     if len(draft.hiring_commitment) > MAX_COMMITMENT:
         raise CohortError(_l("Keep the hiring commitment under %(max)d characters.",
                              max=MAX_COMMITMENT), "hiring_commitment")
-    if draft.apply_by > draft.starts_on:
+    internal = draft.kind == CohortKind.INTERNAL
+    apply_by = draft.starts_on if internal else draft.apply_by
+    if apply_by is None:
+        raise CohortError(_l("Enter the date applications close."), "apply_by")
+    if apply_by > draft.starts_on:
         raise CohortError(_l("Applications must close on or before the start date."),
                           "apply_by")
     if draft.starts_on > draft.ends_on:
@@ -269,7 +311,9 @@ def _validated(session: Session, draft: CohortDraft, firm_id: int) -> dict[str, 
     mentor_ids = list(dict.fromkeys(draft.mentor_ids))
     if mentor_ids:
         allowed = set(session.exec(
-            select(User.id).where(col(User.id).in_(mentor_ids), User.is_active == sa.true(),
+            select(User.id).where(col(User.id).in_([user_id for user_id in mentor_ids
+                                                    if 1 <= user_id <= MAX_ID]),
+                                  User.is_active == sa.true(),
                                   sa.or_(User.account_role == AccountRole.INSTRUCTOR,
                                          sa.and_(User.account_role == AccountRole.PARTNER,
                                                  User.firm_id == firm_id)))
@@ -278,8 +322,8 @@ def _validated(session: Session, draft: CohortDraft, firm_id: int) -> dict[str, 
             raise CohortError(_l("Mentors are the firm's own staff and the college's instructors."),
                               "mentors")
     return {
-        "name": name, "track": draft.track, "seats": draft.seats,
-        "apply_by": draft.apply_by, "starts_on": draft.starts_on, "ends_on": draft.ends_on,
+        "name": name, "track": draft.track, "seats": draft.seats, "kind": draft.kind,
+        "apply_by": apply_by, "starts_on": draft.starts_on, "ends_on": draft.ends_on,
         "description_md": draft.description_md.strip(),
         "description_html": render_user_text(draft.description_md.strip()),
         "required_modules": required, "platforms": platforms, "markets": markets,
@@ -304,9 +348,10 @@ def _set_mentors(session: Session, cohort: Cohort, mentor_ids: list[int]) -> Non
 
 def create_cohort(session: Session, actor: User, draft: CohortDraft, *,
                   now: dt.datetime) -> Cohort:
-    """Draft a new order class for the actor's own firm. Partner staff only. Audited. Commits.
+    """Draft a new cohort (an order class or internal training) for the actor's own firm.
 
-    The slug is made from the name once and never changes, so links stay valid.
+    Partner staff only (see the module docstring). Audited. Commits. The slug is made from
+    the name once and never changes, so links stay valid.
     """
     if actor.account_role != AccountRole.PARTNER or actor.firm_id is None:
         raise NotAllowed(_l("Order classes are proposed by partner firm staff."))
@@ -319,7 +364,8 @@ def create_cohort(session: Session, actor: User, draft: CohortDraft, *,
     session.flush()
     _set_mentors(session, cohort, mentor_ids)  # type: ignore[arg-type]
     record_event(session, actor_id=actor.id, action="cohort.created", subject_type="cohort",
-                 subject_id=cohort.id or 0, now=now, detail={"name": cohort.name})
+                 subject_id=cohort.id or 0, now=now,
+                 detail={"name": cohort.name, "kind": cohort.kind.value})
     session.commit()
     return cohort
 
@@ -362,7 +408,9 @@ def _check_guards(session: Session, cohort: Cohort, target: CohortStatus) -> Non
                 "Decide on every applicant before training starts: %(count)d still wait.",
                 count=undecided))
         if not _count_members(session, cohort, (MemberStatus.ADMITTED,)):
-            raise InvalidTransition(_l("Admit at least one applicant before training starts."))
+            raise InvalidTransition(_l("Admit at least one applicant before training starts.")
+                                    if cohort.kind == CohortKind.ORDER_CLASS
+                                    else _l("Add at least one member before training starts."))
     if target == CohortStatus.CLOSED:
         open_members = _count_members(session, cohort, (*UNDECIDED, MemberStatus.ADMITTED,
                                                         MemberStatus.TRAINING))
@@ -382,7 +430,7 @@ def change_status(session: Session, actor: User, slug: str, target: CohortStatus
     cohort, _membership = get_cohort(session, actor, slug, for_update=True)
     require_manager(actor, cohort)
     step = TRANSITIONS.get((cohort.status, target))
-    if step is None:
+    if step is None or cohort.kind not in step.kinds:
         raise InvalidTransition(_l(
             "That step is not possible from the order class's current stage. Reload the page "
             "to see the steps open now."))

@@ -12,6 +12,7 @@ from academy.auth.models import AccountRole, PartnerFirm, User
 from academy.cohorts.models import (
     Cohort,
     CohortEvent,
+    CohortKind,
     CohortMember,
     CohortMentor,
     CohortStatus,
@@ -27,6 +28,7 @@ from academy.cohorts.service._base import (
     local_date,
 )
 from academy.cohorts.service.applications import Readiness, readiness
+from academy.cohorts.service.enrolment import DIRECT_ENROLMENT_STAGES
 from academy.cohorts.service.lifecycle import Transition, available_transitions
 from academy.cohorts.service.placements import placements_of
 from academy.cohorts.service.schedule import list_events
@@ -34,6 +36,7 @@ from academy.security import (
     can_apply_to_cohort,
     can_edit_cohort,
     can_manage_cohort,
+    can_take_attendance,
     is_college_staff,
 )
 
@@ -61,8 +64,9 @@ def list_cohorts(session: Session, user: User, *, status: str = "",
                  page: int = 1) -> CohortList:
     """The order classes the user may see, one page, in one query.
 
-    Students see the cohorts that recruit and those they applied to; partner staff see their
-    own firm's; the college sees all. ``status`` filters by stage.
+    Students see the order classes that recruit (never internal training) and the cohorts
+    they belong to; partner staff see their own firm's; the college sees all. ``status``
+    filters by stage.
     """
     page = max(page, 1)
     counts = (
@@ -84,8 +88,10 @@ def list_cohorts(session: Session, user: User, *, status: str = "",
         .join(mine, mine.c.cohort_id == Cohort.id, isouter=True)
     )
     if user.account_role == AccountRole.STUDENT:
-        statement = statement.where(sa.or_(Cohort.status == CohortStatus.RECRUITING,
-                                           mine.c.status.is_not(None)))
+        statement = statement.where(sa.or_(
+            sa.and_(Cohort.status == CohortStatus.RECRUITING,
+                    Cohort.kind == CohortKind.ORDER_CLASS),
+            mine.c.status.is_not(None)))
         statement = statement.order_by(
             sa.case((Cohort.status == CohortStatus.RECRUITING, 0), else_=1), Cohort.apply_by)
     elif user.account_role == AccountRole.PARTNER:
@@ -135,6 +141,12 @@ class CohortPage:
     can_edit: bool
     can_apply: bool
     deadline_passed: bool
+    can_enrol: bool  # add members from a list now (see ``DIRECT_ENROLMENT_STAGES``)
+    can_take_attendance: bool
+
+    @property
+    def internal(self) -> bool:
+        return self.cohort.kind == CohortKind.INTERNAL
 
     @property
     def seats_taken(self) -> int:
@@ -178,4 +190,6 @@ def cohort_page(session: Session, user: User, slug: str, *, now: dt.datetime) ->
         can_apply=can_apply_to_cohort(user, cohort) and (
             membership is None or membership.status == MemberStatus.WITHDRAWN),
         deadline_passed=local_date(user, now) > cohort.apply_by,
+        can_enrol=manage and cohort.status in DIRECT_ENROLMENT_STAGES[cohort.kind],
+        can_take_attendance=can_take_attendance(user, cohort),
     )

@@ -11,6 +11,7 @@ from academy.audit.service import record_event
 from academy.auth.models import User
 from academy.cohorts.models import (
     Cohort,
+    CohortKind,
     CohortMember,
     CohortStatus,
     MemberStatus,
@@ -35,6 +36,13 @@ OPEN_PLACEMENTS = (_P.OFFERED, _P.ACCEPTED, _P.HIRED)
 _PLACEMENT_STAGES = (CohortStatus.TRAINING, CohortStatus.INTERNSHIP, CohortStatus.PLACEMENT)
 
 
+def refuse_internal_placements(cohort: Cohort) -> None:
+    """An internal cohort's members already work for the firm: there is nothing to place."""
+    if cohort.kind == CohortKind.INTERNAL:
+        raise InvalidTransition(_l("An internal training makes no job offers: its members "
+                                   "already work for the firm."))
+
+
 def _audit(session: Session, actor: User, member: CohortMember, placement: Placement,
            action: str, now: dt.datetime) -> None:
     record_event(session, actor_id=actor.id, action=action, subject_type="cohort_member",
@@ -51,6 +59,7 @@ def record_offer(session: Session, actor: User, slug: str, member_id: int, *, po
     """
     cohort = get_managed_cohort(session, actor, slug, for_update=True)
     member = get_member(session, cohort, member_id)
+    refuse_internal_placements(cohort)
     if cohort.status not in _PLACEMENT_STAGES:
         raise InvalidTransition(_l("Offers are recorded from training until the order class "
                                    "closes."))
@@ -106,6 +115,7 @@ def answer_offer(session: Session, actor: User, slug: str, placement_id: int, *,
     Audited. Commits.
     """
     cohort, _membership = get_cohort(session, actor, slug, for_update=True)
+    refuse_internal_placements(cohort)
     placement, member = _placement(session, cohort, placement_id)
     if not can_answer_offer(actor, cohort, member):
         raise NotFound(_l("There is no such offer in this order class."))
@@ -122,6 +132,7 @@ def record_hire(session: Session, actor: User, slug: str, placement_id: int, *,
                 starts_on: dt.date, now: dt.datetime) -> Placement:
     """Record that a member who accepted an offer is hired, from ``starts_on``. Audited. Commits."""
     cohort = get_managed_cohort(session, actor, slug, for_update=True)
+    refuse_internal_placements(cohort)
     placement, member = _placement(session, cohort, placement_id)
     if starts_on < placement.offered_on:
         raise CohortError(_l("The first working day cannot be before the offer."), "starts_on")

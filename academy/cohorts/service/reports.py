@@ -20,6 +20,7 @@ from academy.assessment.models import Assessment
 from academy.auth.models import PartnerFirm, User
 from academy.cohorts.models import (
     Cohort,
+    CohortKind,
     CohortMember,
     CohortStatus,
     MemberStatus,
@@ -27,13 +28,15 @@ from academy.cohorts.models import (
     PlacementStatus,
 )
 from academy.cohorts.service._base import SEATED, get_managed_cohort
+from academy.cohorts.service.attendance import AttendanceRecord, totals_by_member
 from academy.curriculum.models import Module, ModuleProgress, QuizAttempt
 from academy.db import UTCDateTime
 from academy.errors import NotAllowed, NotFound
 from academy.practice.models import PracticeStream
 from academy.security import can_view_firm_cohorts, is_college_staff
 
-SORT_KEYS = ("name", "status", "modules", "quiz", "streams", "hours", "activity", "applied")
+SORT_KEYS = ("name", "status", "modules", "quiz", "streams", "hours", "activity", "applied",
+             "attendance")
 _STATUS_ORDER = {status: position for position, status in enumerate(MemberStatus)}
 
 
@@ -54,6 +57,7 @@ class MemberRow:
     practice_minutes: int
     last_activity: dt.datetime | None
     mean_rubric_total: float | None  # over all assessments of the member's practice streams
+    attendance: AttendanceRecord  # at this cohort's events
 
     @property
     def practice_hours(self) -> float:
@@ -111,6 +115,7 @@ def member_rows(session: Session, cohort: Cohort, statuses: Sequence[MemberStatu
         .where(col(PracticeStream.student_id).in_(students))
         .group_by(PracticeStream.student_id).subquery("rubric")
     )
+    attendance = totals_by_member()
     activity = (
         select(moments.c.user_id, sa.type_coerce(func.max(moments.c.at), UTCDateTime)
                .label("last_at"))
@@ -129,19 +134,23 @@ def member_rows(session: Session, cohort: Cohort, statuses: Sequence[MemberStatu
         "activity": activity.c.last_at,
         "rubric": rubric.c.hundredths,
         "applied": CohortMember.applied_at,
+        "attendance": sa.cast(attendance.c.attended, sa.Float)
+        / sa.func.nullif(attendance.c.counted, 0),
     }
     order = sort_columns.get(sort, sort_columns["name"])
     statement = (
         select(CohortMember.id, CohortMember.student_id, User.display_name, User.email,
                CohortMember.status, CohortMember.applied_at, CohortMember.decided_at,
                done_count, quiz.c.mean, stream_count, minutes, activity.c.last_at,
-               rubric.c.hundredths)
+               rubric.c.hundredths, attendance.c.attended, attendance.c.counted,
+               attendance.c.excused)
         .join(User, col(User.id) == col(CohortMember.student_id))
         .join(done, done.c.user_id == CohortMember.student_id, isouter=True)
         .join(quiz, quiz.c.user_id == CohortMember.student_id, isouter=True)
         .join(practice, practice.c.user_id == CohortMember.student_id, isouter=True)
         .join(activity, activity.c.user_id == CohortMember.student_id, isouter=True)
         .join(rubric, rubric.c.user_id == CohortMember.student_id, isouter=True)
+        .join(attendance, attendance.c.member_id == CohortMember.id, isouter=True)
         .where(CohortMember.cohort_id == cohort.id, col(CohortMember.status).in_(statuses))
         .order_by(sa.nulls_last(order.desc() if descending else order.asc()),
                   func.lower(User.display_name), CohortMember.id)
@@ -150,9 +159,11 @@ def member_rows(session: Session, cohort: Cohort, statuses: Sequence[MemberStatu
         MemberRow(member_id, student_id, name, email, status, applied_at, decided_at,
                   int(done_n), None if mean is None else round(float(mean), 1), int(streams),
                   int(total_minutes), last_at,
-                  None if hundredths is None else round(float(hundredths) / 100, 1))
+                  None if hundredths is None else round(float(hundredths) / 100, 1),
+                  AttendanceRecord(int(attended or 0), int(counted or 0), int(excused or 0)))
         for (member_id, student_id, name, email, status, applied_at, decided_at, done_n, mean,
-             streams, total_minutes, last_at, hundredths) in session.exec(statement).all()
+             streams, total_minutes, last_at, hundredths, attended, counted, excused)
+        in session.exec(statement).all()
     ]
 
 
@@ -223,13 +234,15 @@ def board_csv(board: MemberTable, status_labels: dict[MemberStatus, object]) -> 
     writer.writerow([_cell(header) for header in (
         _l("Name"), _l("Email"), _l("Status"), _l("Required modules done"),
         _l("Required modules"), _l("Mean best quiz score"), _l("Practice streams"),
-        _l("Practice hours"), _l("Mean rubric total"), _l("Last activity (UTC)"))])
+        _l("Practice hours"), _l("Mean rubric total"), _l("Attendance rate (%)"),
+        _l("Last activity (UTC)"))])
     for row in board.rows:
         writer.writerow([_cell(value) for value in (
             row.display_name, row.email, status_labels.get(row.status, row.status.value),
             row.modules_done, board.required_total,
             "" if row.quiz_mean is None else row.quiz_mean, row.streams, row.practice_hours,
             "" if row.mean_rubric_total is None else row.mean_rubric_total,
+            "" if row.attendance.percent is None else row.attendance.percent,
             row.last_activity.strftime("%Y-%m-%d %H:%M") if row.last_activity else "",
         )])
     return out.getvalue()
@@ -305,6 +318,7 @@ def firm_dashboard(session: Session, actor: User, firm_slug: str = "") -> FirmDa
                members.c.applied, members.c.admitted, members.c.passed)
         .join(PartnerFirm, col(PartnerFirm.id) == col(Cohort.firm_id))
         .join(members, members.c.cohort_id == Cohort.id, isouter=True)
+        .where(Cohort.kind == CohortKind.ORDER_CLASS)  # internal training hires no one
         .order_by(col(Cohort.starts_on).desc(), col(Cohort.id).desc())
     )
     placements_statement = (
