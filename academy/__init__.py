@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from academy.api.views import bp as api_bp
 from academy.api.views import tokens_bp as api_tokens_bp
@@ -54,4 +55,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     init_static_files(app)
     init_logging(app)  # last: it reads the routes to keep credentials out of the log
+    proxies = app.config["PROXY_COUNT"]
+    if proxies:  # the client's address and scheme as the reverse proxy saw them
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app

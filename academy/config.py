@@ -35,6 +35,13 @@ def _as_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
+def _as_proxy_count(raw: str) -> int:
+    if not raw.isdigit() or int(raw) > 5:
+        raise ConfigError(f"ACADEMY_PROXY_COUNT must be a number of proxies from 0 to 5, "
+                          f"not {raw!r}")
+    return int(raw)
+
+
 def _as_port(raw: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"ACADEMY_SMTP_PORT must be a port number, not {raw!r}")
@@ -73,6 +80,10 @@ def load_config(
         "COURSES_DIR": env.get("COURSES_DIR", str(PROJECT_ROOT / "courses")),
         "CJK_FONT": env.get("CJK_FONT", ""),
         "SECURE_COOKIES": _as_bool("SECURE_COOKIES", env.get("SECURE_COOKIES", str(production))),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust: without
+        # this, behind a proxy every client has the proxy's address (one sign-in throttle for
+        # all); with it and no proxy, clients could invent their address.
+        "PROXY_COUNT": _as_proxy_count(env.get("PROXY_COUNT", "0")),
         "LOAD_DEMO_DATA": not production,
         "TESTING": False,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +24,8 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 UTC = dt.UTC
 CENT = Decimal("0.01")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BUSY_TIMEOUT_SECONDS = 10.0
+MAX_ID = 2**31 - 1  # id columns are 32-bit integers on every database
 
 
 def utcnow() -> dt.datetime:
@@ -82,7 +86,7 @@ def text_enum(enum: type[StrEnum]) -> sa.Enum:
     )
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for writing requests.
 
     pysqlite's implicit transactions start deferred; a deferred transaction that later writes
@@ -97,7 +101,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -108,14 +112,39 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for ``url``; SQLite file databases get their folder and pragmas."""
+def _open_existing_sqlite_file(path: Path, busy_timeout: float) -> Callable[[], Any]:
+    """Connect to the file at ``path`` only if it exists (``mode=rw``).
+
+    Plain ``sqlite3.connect`` creates an empty database where the file went missing (moved,
+    restored, on an unmounted disk): the site would then fail on every query with "no such
+    table" and keep the empty file open after the real one is back. Refusing to open it
+    instead makes the site answer 503 until the file returns, and then recover by itself.
+    """
+    uri = f"{path.absolute().as_uri()}?mode=rw"
+
+    def connect() -> Any:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=busy_timeout)
+
+    return connect
+
+
+def make_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engine:
+    """Create the engine for ``url``; SQLite file databases get their folder, file and pragmas.
+
+    ``busy_timeout`` is how long a SQLite writer waits for another process's write lock before
+    the request is refused with 503 (academy.errors.database_unavailable).
+    """
     sa_url = sa.make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         if sa_url.database and sa_url.database != ":memory:":
-            Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        _configure_sqlite(engine)
+            path = Path(sa_url.database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(exist_ok=True)
+            engine = sa.create_engine(url, creator=_open_existing_sqlite_file(path, busy_timeout))
+        else:
+            engine = sa.create_engine(url, connect_args={"check_same_thread": False,
+                                                         "timeout": busy_timeout})
+        _configure_sqlite(engine, busy_timeout)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 
@@ -146,7 +175,9 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def init_db(app: Flask) -> None:
-    app.extensions["academy_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.extensions["academy_engine"] = make_engine(
+        app.config["DATABASE_URL"],
+        busy_timeout=app.config.get("DATABASE_BUSY_TIMEOUT", BUSY_TIMEOUT_SECONDS))
     app.teardown_appcontext(_close_session)
 
 

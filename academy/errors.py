@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, render_template
+import sqlalchemy as sa
+from flask import Flask, current_app, g, render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -74,19 +75,54 @@ ERROR_EXPLANATIONS = {
 }
 
 
+# How long a client should wait before retrying when the database is busy or unreachable.
+RETRY_AFTER_SECONDS = 5
+
+# SQLite's messages for a database another process holds or that cannot be opened; other
+# sqlite3.OperationalErrors ("no such table" …) are bugs and stay 500s.
+_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "database is busy",
+                       "unable to open database file", "disk i/o error")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database is busy or unreachable, not that the code is wrong.
+
+    Such a request is refused with 503 and Retry-After (nothing was committed, so a retry is
+    safe): SQLite held by another writer past the busy timeout or its file unreadable, a
+    PostgreSQL server down or a connection it dropped, a pool that found no free connection.
+    """
+    if isinstance(error, sa.exc.TimeoutError):
+        return True
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    if error.orig is not None and type(error.orig).__module__.startswith("psycopg"):
+        return True  # psycopg's OperationalErrors are about the connection or the server
+    return any(message in str(error.orig).lower() for message in _SQLITE_UNAVAILABLE)
+
+
+def forget_signed_in_user() -> None:
+    """Render the next page as for a visitor, so the layout asks the database for nothing.
+
+    Flask-Login loads the account (a query) the first time a template reads ``current_user``.
+    """
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+
+
 def render_error(status: int, message: object = "", error_id: str = "") -> tuple[str, int]:
     """Render the site's error page for ``status``; any 4xx/5xx without its own text gets 500's."""
     known = status if status in ERROR_TITLES else (500 if status >= 500 else 400)
-    return (
-        render_template(
-            "errors/error.html",
-            status=status,
-            title=ERROR_TITLES[known],
-            explanation=message or ERROR_EXPLANATIONS[known],
-            error_id=error_id,
-        ),
-        status,
-    )
+    context = {"status": status, "title": ERROR_TITLES[known],
+               "explanation": message or ERROR_EXPLANATIONS[known], "error_id": error_id}
+    try:
+        return render_template("errors/error.html", **context), status
+    except sa.exc.SQLAlchemyError as error:
+        # The layout reads the signed-in account; with the database gone, show it as a visitor.
+        if not database_unavailable(error):
+            raise
+        forget_signed_in_user()
+        return render_template("errors/error.html", **context), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -99,6 +135,15 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         # CSRF failures and the like carry a developer-facing description; show our own text.
         return render_error(status)
+
+    @app.errorhandler(sa.exc.SQLAlchemyError)
+    def _database_error(error: sa.exc.SQLAlchemyError) -> tuple[str, int, dict[str, str]]:
+        if not database_unavailable(error):
+            return (*_unexpected(error), {})
+        log.warning("database unavailable: %s", error.orig if isinstance(
+            error, sa.exc.DBAPIError) else error)
+        forget_signed_in_user()
+        return (*render_error(503), {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
-# The id columns are 32-bit on every database; a larger number names nothing.
-MAX_ID = 2**31 - 1
+from academy.db import MAX_ID  # a larger number names nothing
 
 
 class IdConverter(IntegerConverter):
@@ -15,6 +14,18 @@ class IdConverter(IntegerConverter):
     def __init__(self, map: object, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def database_id(text: str) -> int:
+    """A query-string number that names a row or a page: 1 to MAX_ID, else ValueError.
+
+    For ``request.args.get(name, default, type=database_id)``: a number too large for the
+    database (or for an OFFSET computed from it) falls back to the default, not a 500.
+    """
+    value = int(text)
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(f"{value} is not between 1 and {MAX_ID}")
+    return value
 
 
 def _refuse_nul_characters() -> None:

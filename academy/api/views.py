@@ -46,7 +46,14 @@ from academy.auth.models import AccountRole, User
 from academy.cohorts import service as cohorts_service
 from academy.curriculum import service as curriculum_service
 from academy.db import SAFE_METHODS, engine_of, get_session, new_session, utcnow
-from academy.errors import ERROR_EXPLANATIONS, DomainError, NotAllowed, NotFound
+from academy.errors import (
+    ERROR_EXPLANATIONS,
+    RETRY_AFTER_SECONDS,
+    DomainError,
+    NotAllowed,
+    NotFound,
+    database_unavailable,
+)
 from academy.forms import ConfirmForm, attach_error
 from academy.practice import service as practice_service
 from academy.security import csrf, signed_in_user
@@ -106,6 +113,9 @@ def _http_problem(error: HTTPException) -> Response:
 
 @bp.errorhandler(Exception)
 def _unexpected(error: Exception) -> Response:
+    if database_unavailable(error):
+        log.warning("database unavailable: %s", error)
+        return problem(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if current_app.testing and current_app.config.get("PROPAGATE_TEST_ERRORS", True):
         raise error
     error_id = uuid.uuid4().hex[:12]

@@ -110,8 +110,9 @@ class StreamForm(FlaskForm):
                               choices=[SelectChoice(r.value, label)
                                        for r, label in STREAM_ROLE_LABELS.items()])
     is_rehearsal = BooleanField(_l("Rehearsal (no public audience)"))
+    # Text fields default to "": a request that leaves one out means "empty", not None.
     team_code = StringField(
-        _l("Team code"), validators=[Optional(), Length(max=40)],
+        _l("Team code"), validators=[Optional(), Length(max=40)], default="",
         description=_l("The same code for everyone who ran this stream together."))
     viewers_uv = _count(COUNT_LABELS["viewers_uv"])
     views_pv = _count(COUNT_LABELS["views_pv"],
@@ -137,8 +138,10 @@ class StreamForm(FlaskForm):
                             description=_l("Paid traffic, in the same currency as GMV."))
     violations = _count(COUNT_LABELS["violations"])
     recording_url = URLField(_l("Recording link"), validators=[Optional(), Length(max=500)],
+                             default="",
                              description=_l("A replay link starting with https://."))
     notes_md = TextAreaField(_l("Notes and self-review"), validators=[Length(max=2000)],
+                             default="",
                              description=_l("Markdown. What went well, what to change next time."),
                              render_kw={"rows": 6})
 

@@ -1,0 +1,1 @@
+"""Security tests: the access matrix, sessions, and the ASVS checklist they prove."""
