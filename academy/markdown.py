@@ -21,7 +21,7 @@ from markdown.treeprocessors import Treeprocessor
 from pymdownx.slugs import slugify
 
 # Bump when rendering changes, so `courses sync` re-renders files whose text did not change.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
 _COMMON_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2", "h3",
@@ -115,6 +115,18 @@ def html_to_text(fragment: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", fragment))).strip()
 
 
+# A task list's checkbox, and the item text after it up to the next block.
+_TASK_CHECKBOX = re.compile(r'(<input type="checkbox"[^>]*>)((?:[^<]|<(?!/?(?:p|li|ul|ol)\b))*)')
+
+
+def _label_task_checkboxes(fragment: str) -> str:
+    """Wrap each task-list checkbox with its item's text in a label, so it has an accessible name.
+
+    Screen readers then say what is (not yet) done instead of "checkbox, not checked".
+    """
+    return _TASK_CHECKBOX.sub(r'<label class="task-list-label">\1\2</label>', fragment)
+
+
 def _same_link(href: str) -> str:
     return href
 
@@ -128,8 +140,9 @@ def render_course_text(source: str,
         output_format="html",
     ))
     rendered = md.convert(source)
-    clean = nh3.clean(rendered, tags=COURSE_TAGS, attributes=COURSE_ATTRIBUTES,
-                      url_schemes=URL_SCHEMES, link_rel="noopener noreferrer")
+    clean = _label_task_checkboxes(nh3.clean(
+        rendered, tags=COURSE_TAGS, attributes=COURSE_ATTRIBUTES, url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer"))
     headings = _flatten_toc(getattr(md, "toc_tokens", []))
     return RenderedCourseText(html=clean, headings=headings, text=html_to_text(clean))
 

@@ -59,3 +59,13 @@ def test_course_tables_and_admonitions_render() -> None:
 def test_the_active_content_finder_itself_finds_what_it_should() -> None:
     assert active_content('<p onclick="x">a</p><a href=" JavaScript:y">b</a><script></script>') \
         == ["p[onclick]", "a[href= JavaScript:y]", "<script>"]
+
+
+def test_each_task_list_checkbox_is_labelled_by_its_item_text() -> None:
+    """Screen readers name a task-list checkbox by its text, not just "checkbox, checked"."""
+    rendered = render_course_text("- [x] Check the **licence**\n- [ ] Rehearse the close\n").html
+    assert rendered.count('<label class="task-list-label">') == 2
+    checked = '<input type="checkbox" disabled="" checked="">'
+    assert f'<label class="task-list-label">{checked}' in rendered
+    assert "Check the <strong>licence</strong></label>" in rendered
+    assert "Rehearse the close</label>" in rendered

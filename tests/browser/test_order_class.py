@@ -16,51 +16,45 @@ from sqlmodel import Session
 from academy.auth.models import User
 from academy.curriculum.content import read_catalogue
 from academy.curriculum.sync import sync_courses
-from tests.browser.conftest import screenshot
-from tests.helpers import TEST_PASSWORD
+from tests.browser.conftest import check, go_to, sign_in
 
 COURSES = Path(__file__).resolve().parents[2] / "courses"
 NAME = "TikTok Shop hosts for the US 美国主播班"
 
 
-def _no_horizontal_overflow(page: Page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def _sign_in(page: Page, base: str, user: User) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name=f"Hello, {user.display_name}")).to_be_visible()
-
-
-def _open_cohort(page: Page, base: str) -> None:
-    page.goto(f"{base}/cohorts")
+def _open_cohort(page: Page, screenshot: str | None = None) -> None:
+    go_to(page, "Order classes")
+    check(page)
     page.get_by_role("link", name=NAME).click()
     expect(page.get_by_role("heading", level=1, name=NAME)).to_be_visible()
+    check(page, screenshot=screenshot)
 
 
 def _step(page: Page, button: str, stage: str) -> None:
     page.get_by_role("button", name=button, exact=True).click()
     expect(page.get_by_text(f"The order class is now: {stage}.")).to_be_visible()
+    check(page, variant=stage)
 
 
-def _apply(page: Page, base: str, student: User, motivation: str) -> None:
-    _sign_in(page, base, student)
-    _open_cohort(page, base)
+def _apply(page: Page, base: str, student: User, motivation: str,
+           screenshot: str | None = None) -> None:
+    sign_in(page, base, student)
+    _open_cohort(page)
     page.get_by_role("link", name="Apply to this order class").click()
+    check(page, screenshot=screenshot)
     page.get_by_label("Why do you want to join?").fill(motivation)
     page.get_by_role("button", name="Send my application").click()
     expect(page.get_by_text("Your application is in.")).to_be_visible()
+    check(page, variant="applied")
 
 
-def _open_applicant(page: Page, base: str, name: str) -> None:
-    _open_cohort(page, base)
+def _open_applicant(page: Page, name: str, screenshot: str | None = None) -> None:
+    _open_cohort(page)
     page.get_by_role("link", name="Applicants").click()
+    check(page, screenshot=screenshot and "order-class-applicants")
     page.get_by_role("link", name=name).click()
     expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+    check(page, screenshot=screenshot)
 
 
 def test_an_order_class_from_draft_to_hire(page: Page, live_server: str, session: Session,
@@ -76,10 +70,10 @@ def test_an_order_class_from_draft_to_hire(page: Page, live_server: str, session
     wang_lei = make_user("student", display_name="Wang Lei 王磊")
     today = dt.date.today()
 
-    # The partner drafts the order class and submits it.
-    _sign_in(page, live_server, partner)
-    page.goto(f"{live_server}/cohorts")
+    # The partner starts from an empty dashboard, drafts the order class and submits it.
+    sign_in(page, live_server, partner)
     page.get_by_role("link", name="Propose an order class").click()
+    check(page)
     page.get_by_label("Name", exact=True).fill(NAME)
     page.get_by_label("Track").select_option("host")
     page.get_by_label("Seats").fill("1")
@@ -93,85 +87,98 @@ def test_an_order_class_from_draft_to_hire(page: Page, live_server: str, session
     page.get_by_role("textbox", name="Languages").fill("en")
     page.get_by_label("Hiring commitment").fill("We hire every member who passes.")
     page.get_by_label("Chen Jing 陈静").check()
-    screenshot(page, "order-class-form")
-    assert _no_horizontal_overflow(page)
     page.get_by_role("button", name="Save the draft").click()
     expect(page.get_by_role("heading", level=1, name=NAME)).to_be_visible()
+    check(page)
     _step(page, "Submit for approval", "Submitted for approval")
 
-    # The instructor approves and opens recruiting.
-    _sign_in(page, live_server, instructor)
-    _open_cohort(page, live_server)
-    screenshot(page, "order-class-review")
-    assert _no_horizontal_overflow(page)
+    # The instructor, its mentor, sees it on the dashboard, approves and opens recruiting.
+    sign_in(page, live_server, instructor)
+    page.get_by_role("link", name=NAME).click()
+    check(page, screenshot="order-class-review")
     _step(page, "Approve", "Approved")
     _step(page, "Open recruiting", "Recruiting")
 
     # Two students apply.
-    _apply(page, live_server, li_na, "I host in English every week and sold 40 lamps live.")
+    _apply(page, live_server, li_na, "I host in English every week and sold 40 lamps live.",
+           screenshot="order-class-apply")
     expect(page.get_by_text("You have completed 0 of 1 required modules.")).to_be_visible()
-    screenshot(page, "order-class-student")
+    check(page, screenshot="order-class-student")
     _apply(page, live_server, wang_lei, "I want to learn to sell lighting to buyers abroad.")
 
     # The partner admits one and turns the other down, with a reason.
-    _sign_in(page, live_server, partner)
-    _open_applicant(page, live_server, li_na.display_name)
+    sign_in(page, live_server, partner)
+    _open_applicant(page, li_na.display_name, screenshot="order-class-applicant")
     page.get_by_role("button", name="Shortlist").click()
+    check(page, variant="shortlisted")
     page.get_by_role("button", name="Admit").click()
     expect(page.get_by_text("Saved: Admitted.")).to_be_visible()
-    _open_applicant(page, live_server, wang_lei.display_name)
+    check(page, variant="admitted")
+    _open_applicant(page, wang_lei.display_name)
     page.locator("summary", has_text="Reject").click()
     page.get_by_label("Reason (the student sees it)").fill("We need one more month of practice.")
     page.get_by_role("button", name="Reject", exact=True).click()
     expect(page.get_by_text("Saved: Not selected.")).to_be_visible()
-    _open_cohort(page, live_server)
+    _open_cohort(page)
     _step(page, "Close applications", "Selecting")
 
     # The college trains the member and passes them.
-    _sign_in(page, live_server, instructor)
-    _open_cohort(page, live_server)
+    sign_in(page, live_server, instructor)
+    _open_cohort(page)
     _step(page, "Start training", "Training")
     page.get_by_role("link", name="Progress board").click()
-    screenshot(page, "order-class-board")
+    check(page, screenshot="order-class-board")
     page.get_by_role("link", name=li_na.display_name).click()
+    check(page, variant="training")
     page.get_by_role("button", name="Passed the training").click()
     expect(page.get_by_text("Saved: Passed.")).to_be_visible()
-    _open_cohort(page, live_server)
+    _open_cohort(page)
     _step(page, "Start internship", "Internship")
     _step(page, "Start placement", "Placement")
 
     # The partner records an offer, its acceptance and the hire.
-    _sign_in(page, live_server, partner)
-    _open_applicant(page, live_server, li_na.display_name)
+    sign_in(page, live_server, partner)
+    _open_applicant(page, li_na.display_name)
     page.get_by_label("Position").fill("Live host, US market")
     page.get_by_label("Offered on").fill((today + dt.timedelta(days=100)).isoformat())
     page.get_by_role("button", name="Record the offer").click()
     expect(page.get_by_text("Offer recorded.")).to_be_visible()
+    check(page, variant="offered")
     page.get_by_role("button", name="Record: accepted").click()
+    check(page, variant="accepted")
     page.get_by_label("First working day").fill((today + dt.timedelta(days=130)).isoformat())
     page.get_by_role("button", name="Record the hire").click()
     expect(page.get_by_text("Hire recorded.")).to_be_visible()
-    screenshot(page, "order-class-placement")
-    page.goto(f"{live_server}/cohorts/dashboard")
+    check(page, screenshot="order-class-placement")
+    go_to(page, "Hiring funnel")
     expect(page.get_by_role("img", name=NAME)).to_be_visible()
-    screenshot(page, "order-class-funnel")
+    check(page, screenshot="order-class-funnel")
+    page.get_by_role("link", name="Live Academy").click()
+    expect(page.get_by_role("row", name=NAME).get_by_role("cell").last).to_have_text("1")
+    check(page, screenshot="dashboard-partner")
 
     # Both students see the outcome.
-    _sign_in(page, live_server, li_na)
-    _open_cohort(page, live_server)
+    sign_in(page, live_server, li_na)
+    _open_cohort(page)
     expect(page.get_by_text("Live host, US market")).to_be_visible()
     expect(page.locator(".offers")).to_contain_text("Hired")
-    _sign_in(page, live_server, wang_lei)
-    _open_cohort(page, live_server)
+    check(page, variant="hired")
+    sign_in(page, live_server, wang_lei)
+    _open_cohort(page)
     expect(page.get_by_text("We need one more month of practice.")).to_be_visible()
+    check(page, variant="rejected")
 
     # Another firm's partner is refused everywhere.
     cohort_url = page.url
-    _sign_in(page, live_server, rival)
-    for path in ("", "/applicants", "/board", "/board.csv", "/edit", "/events/new"):
-        response = page.goto(cohort_url + path)
-        assert response is not None and response.status == 404, path
+    sign_in(page, live_server, rival)
+    response = page.goto(cohort_url)
+    assert response is not None and response.status == 404
+    check(page, screenshot="not-found")
+    for path in ("/applicants", "/board", "/board.csv", "/edit", "/events/new"):
+        assert page.request.get(cohort_url + path).status == 404, path  # with the same cookies
     page.goto(f"{live_server}/cohorts")
     expect(page.get_by_text(NAME)).to_have_count(0)
+    check(page, variant="rival")
     page.goto(f"{live_server}/cohorts/dashboard")
     expect(page.get_by_text(NAME)).to_have_count(0)
+    check(page, variant="rival")
