@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import hashlib
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -106,6 +109,22 @@ def _render_job(job: _RenderJob) -> dict[str, RenderedCourseText]:
             for locale, body, path in job.texts}
 
 
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make a rendering worker end with the sync that started it.
+
+    Killed (SIGKILL, no clean-up), a sync cannot stop its workers, and they would wait for
+    work forever; on Linux the kernel sends them SIGKILL instead. The parent may already have
+    died before the worker asked, hence the second check.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _render_modules(files: Sequence[ModuleFile],
                     course_dir: Path) -> Iterator[dict[str, RenderedCourseText]]:
     """Each file's rendered texts, in order, across processes when there are many files."""
@@ -120,8 +139,8 @@ def _render_modules(files: Sequence[ModuleFile],
     # Forked workers start at once with everything imported; `courses sync` runs in the CLI's
     # single thread, where forking is safe. Elsewhere (no fork) they start afresh.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers,
-                             mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.map(_render_job, jobs, chunksize=8)
 
 

@@ -65,6 +65,29 @@ def run_until_progress_then_kill(command: list[str], env: dict) -> tuple[int, by
     return returncode, output
 
 
+def processes_running(argument: str) -> list[int]:
+    """Ids of live processes (not zombies) whose command line contains ``argument``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command_line = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # it ended while we looked
+        if argument.encode() in command_line and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until_gone(argument: str, seconds: float = 10) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while (left := processes_running(argument)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
 def test_a_sync_killed_midway_leaves_the_old_catalogue_and_a_rerun_succeeds(
         session: Session, tmp_path: Path, database_url: str) -> None:
     old_dir, new_dir = tmp_path / "old", tmp_path / "new"
@@ -83,6 +106,8 @@ def test_a_sync_killed_midway_leaves_the_old_catalogue_and_a_rerun_succeeds(
     assert returncode == -signal.SIGKILL, output.decode(errors="replace")
     assert b"Courses:" not in output, "the sync finished before it could be killed"
     assert catalogue(session) == before
+    # Rendering workers must not outlive the sync: orphans would wait for work forever.
+    assert wait_until_gone(str(new_dir)) == []
 
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
