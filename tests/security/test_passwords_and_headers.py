@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from academy import create_app
 from academy.auth.models import User
+from academy.auth.service import AccountError, check_password_rules
 from academy.config import ConfigError, load_config
 from academy.db import engine_of
 from academy.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -66,3 +67,25 @@ def test_a_proxy_count_that_makes_no_sense_is_refused_at_start(tmp_path: Path, r
     """Trusting more hops than there are proxies would let clients choose their address."""
     with pytest.raises(ConfigError, match="ACADEMY_PROXY_COUNT"):
         load_config({"ACADEMY_PROXY_COUNT": raw}, tmp_path)
+
+
+@pytest.mark.parametrize("password", ["qwerty123456", "QWERTY123456", "1qaz2wsx3edc"])
+def test_passwords_from_published_breaches_are_refused(app: Flask, session: Session,
+                                                       password: str) -> None:
+    """ASVS 2.1.7: a common breached password is refused with a reason, whatever its case."""
+    assert len(password) >= MIN_PASSWORD_LENGTH  # long enough: the breach list refuses it
+    client = app.test_client()
+    response = submit(client, "/register", {
+        "email": "mei@example.test", "display_name": "Mei", "password": password,
+        "confirm": password, "timezone": "Asia/Shanghai", "locale": "en"})
+    assert response.status_code == 422
+    assert "most common in published breaches" in response.get_data(as_text=True)
+    session.rollback()
+    assert session.exec(select(User)).first() is None
+
+
+def test_the_breach_check_applies_to_every_way_of_setting_a_password() -> None:
+    """Registration, password change and set-password links share one rule."""
+    with pytest.raises(AccountError, match="published breaches"):
+        check_password_rules("leavemealone", "new_password")
+    check_password_rules("leave me alone in the studio")
