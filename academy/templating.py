@@ -68,6 +68,7 @@ AUDIT_ACTION_LABELS = {
     "user.role_changed": _l("Account role changed"),
     "user.updated_by_import": _l("Name, time zone or language updated by an import"),
     "user.password_set_by_link": _l("Password set with a one-time link"),
+    "user.password_link_sent": _l("Set-password link sent"),
     "firm.created": _l("Partner firm added"),
     "cohort.created": _l("Order class drafted"),
     "cohort.edited": _l("Terms edited"),

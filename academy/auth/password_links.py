@@ -11,17 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select, update
 
 from academy.audit.service import record_event
-from academy.auth.models import PasswordLink, User
-from academy.auth.service import check_password_rules
-from academy.errors import NotFound
+from academy.auth.models import AccountRole, PasswordLink, User
+from academy.auth.service import check_password_rules, get_user
+from academy.errors import InvalidTransition, NotAllowed, NotFound
+from academy.notify.models import NotificationKind
+from academy.notify.service import notify
 from academy.security import hash_password
 
 LINK_LIFETIME = dt.timedelta(days=7)
@@ -74,6 +78,43 @@ def issue_links(
     if rows:
         session.execute(sa.insert(PasswordLink.__table__), rows)
     return issued
+
+
+def send_new_link(session: Session, actor: User, user_id: int, now: dt.datetime,
+                  link_for: Callable[[str], str]) -> tuple[User, str]:
+    """Give an account a fresh link (an expired or lost one, or a forgotten password). Commits.
+
+    Only administrators send links, and only to active accounts. Older unused links of the
+    account die (one live link at a time); the new one is mailed to the person through the
+    outbox and returned once, so the admin can hand it over in person. Audited.
+    """
+    if actor.account_role != AccountRole.ADMIN:
+        raise NotAllowed(_l("Only administrators send set-password links."))
+    user = get_user(session, user_id)
+    if not user.is_active:
+        raise InvalidTransition(_l("Reactivate the account before sending it a link."))
+    session.exec(
+        update(PasswordLink)
+        .where(col(PasswordLink.user_id) == user_id, col(PasswordLink.used_at).is_(None))
+        .values(used_at=now)
+    )
+    [issued] = issue_links(session, [(user_id, user.password_hash)], now)
+    link = link_for(issued.token)
+    with force_locale(user.locale):
+        subject = _("Choose your Live Academy password")
+        body = _(
+            "Hello %(name)s,\n\nan administrator sent you a link to choose the password of "
+            "your Live Academy account %(email)s. It works once, until %(date)s UTC:\n\n"
+            "%(link)s\n\nAny earlier link no longer works.",
+            name=user.display_name, email=user.email,
+            date=f"{issued.expires_at:%Y-%m-%d %H:%M}", link=link,
+        )
+    notify(session, user_id, NotificationKind.ACCOUNT_INVITE, subject, body,
+           dedupe_key=f"password-link:{user_id}:{now:%Y%m%dT%H%M%S.%f}", now=now)
+    record_event(session, actor_id=actor.id, action="user.password_link_sent",
+                 subject_type="user", subject_id=user_id, now=now)
+    session.commit()
+    return user, link
 
 
 def find_usable_link(session: Session, token: str, now: dt.datetime) -> tuple[PasswordLink, User]:

@@ -166,7 +166,7 @@ def admin_create_user() -> Page:
 
 
 def _render_admin_user(user_id: int, role_form: ChangeRoleForm | None = None,
-                       status: int = 200) -> tuple[str, int]:
+                       status: int = 200, new_link: str = "") -> tuple[str, int]:
     db = get_session()
     user = service.get_user(db, user_id)
     firms = service.list_firms(db)
@@ -176,7 +176,8 @@ def _render_admin_user(user_id: int, role_form: ChangeRoleForm | None = None,
     role_form.firm_slug.choices = _firm_choices(firms)
     return render_template(
         "auth/admin_user.html", user=user, role_form=role_form, confirm_form=ConfirmForm(),
-        history=list_events_for(db, "user", user_id),
+        history=list_events_for(db, "user", user_id), new_link=new_link,
+        link_days=password_links.LINK_LIFETIME.days,
     ), status
 
 
@@ -215,6 +216,18 @@ def admin_set_active(user_id: int) -> Response:
                                    now=utcnow())
         flash(_("Account reactivated.") if active else _("Account deactivated."), "success")
     return redirect(url_for("auth.admin_user", user_id=user_id))
+
+
+@bp.route("/admin/users/<int:user_id>/password-link", methods=["POST"])
+@roles_required(AccountRole.ADMIN)
+def admin_send_password_link(user_id: int) -> Page:
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("auth.admin_user", user_id=user_id))
+    user, link = password_links.send_new_link(get_session(), signed_in_user(), user_id,
+                                              utcnow(), link_for=set_password_url)
+    flash(_("A new set-password link was e-mailed to %(email)s.", email=user.email), "success")
+    page, status = _render_admin_user(user_id, new_link=link)
+    return page, status
 
 
 @bp.route("/admin/firms", methods=["GET", "POST"])

@@ -146,6 +146,7 @@ MATRIX: dict[str, Case] = {
     "POST /admin/users/<int:user_id>/role":       case(ADMIN_ONLY, form=lambda w: {
         "account_role": "instructor", "firm_slug": ""}),
     "POST /admin/users/<int:user_id>/active":     case(ADMIN_ONLY, form=lambda w: {"active": "0"}),
+    "POST /admin/users/<int:user_id>/password-link": case(ADMIN_ONLY),
     "GET /admin/users/import":                    case(ADMIN_ONLY),
     "POST /admin/users/import":                   case(ADMIN_ONLY, form=lambda w: {
         "file": (io.BytesIO(ACCOUNT_FILE), "accounts.csv")}),
