@@ -58,6 +58,13 @@ def test_last_use_is_recorded_and_shown(client: FlaskClient, login_as, token_for
     assert "Never" not in client.get("/account/tokens").get_data(as_text=True)
 
 
+def test_an_unused_token_reads_never_used_in_chinese(client: FlaskClient, login_as,
+                                                     token_for) -> None:
+    """"Never" has three meanings (never used, never run, never send); each has its Chinese."""
+    token_for(login_as("student", locale="zh"))
+    assert "从未使用" in client.get("/account/tokens").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("form", "field"), [
     ({"name": "", "scope": "write"}, "name"),
     ({"name": "x" * 101, "scope": "write"}, "name"),
