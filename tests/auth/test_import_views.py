@@ -206,3 +206,14 @@ def test_the_preview_shows_updates_and_ignored_columns(
     preview = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "These columns are not imported: 学号." in preview
     assert "To update: 1" in preview and "Changes: name, language" in preview
+
+
+def test_markup_in_a_refused_cell_is_shown_as_text(client: FlaskClient, login_as) -> None:
+    """The refusal reason quotes the cell: as text, never as markup on the admin's page."""
+    login_as("admin")
+    cells = "email,name,role,firm,time zone\r\n" \
+            "a@example.test,A,<b id=inj1>boss</b>,<u id=inj3>f</u>,<i id=inj2>z</i>\r\n"
+    preview = client.get(upload(client, cells.encode()).headers["Location"])
+    page = preview.get_data(as_text=True)
+    assert "&lt;b id=inj1&gt;" in page and "&lt;i id=inj2&gt;" in page
+    assert not re.search(r"<(b|i|u) id=inj", page)
