@@ -25,6 +25,7 @@ from academy.curriculum.models import TRACKS, Module, ModuleProgress, QuizAttemp
 from academy.errors import NotAllowed, NotFound
 from academy.practice.models import PracticeStream
 from academy.security import can_view_stream
+from academy.spreadsheets import safe_cell
 
 
 @dataclass
@@ -261,13 +262,6 @@ def _export_rows(rows: list[StudentGrades]) -> tuple[list[str], list[list[Any]]]
     return header, body
 
 
-def _safe_cell(value: Any) -> Any:
-    """Text a spreadsheet will show, never evaluate (formula injection)."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return "" if value is None else value
-
-
 def gradebook_csv(rows: list[StudentGrades]) -> str:
     """The class gradebook as CSV, UTF-8 with a BOM so Excel and WPS show Chinese names."""
     header, body = _export_rows(rows)
@@ -275,7 +269,7 @@ def gradebook_csv(rows: list[StudentGrades]) -> str:
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([[_safe_cell(cell) for cell in cells] for cells in body])
+    writer.writerows([[safe_cell(cell) for cell in cells] for cells in body])
     return out.getvalue()
 
 
@@ -289,7 +283,7 @@ def gradebook_xlsx(rows: list[StudentGrades]) -> bytes:
     bold = workbook.add_format({"bold": True, "text_wrap": True})
     sheet.write_row(0, 0, header, bold)
     for index, cells in enumerate(body, start=1):
-        sheet.write_row(index, 0, [_safe_cell(cell) if isinstance(cell, str)
+        sheet.write_row(index, 0, [safe_cell(cell) if isinstance(cell, str)
                                    else (float(cell) if isinstance(cell, Decimal) else cell)
                                    for cell in cells])
     sheet.freeze_panes(1, 2)

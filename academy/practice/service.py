@@ -33,6 +33,7 @@ from academy.practice.models import (
     StreamRole,
 )
 from academy.security import can_assess, can_view_stream
+from academy.spreadsheets import safe_cell
 
 STREAMS_PER_PAGE = 25
 MAX_COUNT = 10_000_000
@@ -613,12 +614,6 @@ def class_overview(session: Session, viewer: User, *, now: dt.datetime, sort: st
     return ClassPage(rows=rows, page=page, has_next=len(ids) > STUDENTS_PER_PAGE)
 
 
-def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will never evaluate as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 CSV_COLUMNS = ("id", "student", "started_at_utc", "duration_min", "platform", "market",
                "language", "stream_role", "is_rehearsal", "team_code", *COUNT_FIELDS, "gmv",
                "ad_spend", "currency", "recording_url", "notes_md")
@@ -648,7 +643,7 @@ def streams_csv(session: Session, viewer: User, student_ids: list[int] | None) -
         values.update(student=name, started_at_utc=stream.started_at.isoformat(),
                       platform=stream.platform.value, stream_role=stream.stream_role.value)
         kpis = derive_kpis(stream)
-        writer.writerow([_cell(values[column]) for column in CSV_COLUMNS]
-                        + [_cell(round(kpis[kpi.key], 4) if kpis[kpi.key] is not None else "")
+        writer.writerow([safe_cell(values[column]) for column in CSV_COLUMNS]
+                        + [safe_cell(round(kpis[kpi.key], 4) if kpis[kpi.key] is not None else "")
                            for kpi in KPIS])
     return out.getvalue()

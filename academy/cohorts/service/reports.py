@@ -34,6 +34,7 @@ from academy.db import UTCDateTime
 from academy.errors import NotAllowed, NotFound
 from academy.practice.models import PracticeStream
 from academy.security import can_view_firm_cohorts, is_college_staff
+from academy.spreadsheets import safe_cell
 
 SORT_KEYS = ("name", "status", "modules", "quiz", "streams", "hours", "activity", "applied",
              "attendance")
@@ -217,27 +218,18 @@ def progress_board(session: Session, actor: User, slug: str, *, sort: str = "nam
     return MemberTable(cohort, rows, status_counts(session, cohort), _sort(sort), descending)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run: text starting like a formula gets a quote."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
 def board_csv(board: MemberTable, status_labels: dict[MemberStatus, object]) -> str:
     """The progress board as CSV text for spreadsheets: UTF-8 BOM first, formula-safe cells."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow([_cell(header) for header in (
+    writer.writerow([safe_cell(header) for header in (
         _l("Name"), _l("Email"), _l("Status"), _l("Required modules done"),
         _l("Required modules"), _l("Mean best quiz score"), _l("Practice streams"),
         _l("Practice hours"), _l("Mean rubric total"), _l("Attendance rate (%)"),
         _l("Last activity (UTC)"))])
     for row in board.rows:
-        writer.writerow([_cell(value) for value in (
+        writer.writerow([safe_cell(value) for value in (
             row.display_name, row.email, status_labels.get(row.status, row.status.value),
             row.modules_done, board.required_total,
             "" if row.quiz_mean is None else row.quiz_mean, row.streams, row.practice_hours,
