@@ -47,6 +47,7 @@ from academy.auth.password_links import IssuedLink, issue_links, unusable_passwo
 from academy.auth.service import is_valid_email, normalise_email
 from academy.errors import DomainError, InvalidTransition, NotFound
 from academy.notify.models import Delivery, Notification, NotificationKind
+from academy.spreadsheets import safe_cell
 
 MAX_FILE_BYTES = 2_000_000
 MAX_FILE_SIZE_TEXT = "2 MB"
@@ -193,6 +194,10 @@ class ImportResult:
 # Reading the file
 
 
+# What Excel's plain "CSV" writes on a Chinese Windows (GBK, of which GB18030 is a superset).
+CHINESE_EXCEL_ENCODING = "gb18030"
+
+
 def _decode(data: bytes) -> tuple[str, str]:
     """The text and the encoding's name, or ImportRefused with what to do instead."""
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -213,11 +218,11 @@ def _decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
         try:
-            text = data.decode("gb18030")
+            text = data.decode(CHINESE_EXCEL_ENCODING)
         except UnicodeDecodeError:
             text = ""
         if text and _reads_as_chinese(text):
-            return text, "gb18030"
+            return text, CHINESE_EXCEL_ENCODING
     raise ImportRefused(
         _l(
             "The file's encoding was not recognised. Save it as “CSV UTF-8” "
@@ -285,7 +290,10 @@ def _choose_delimiter(text: str) -> str:
     header = _first_line(text)
     best, best_known = ",", -1
     for delimiter in DELIMITERS:
-        cells = next(csv.reader([header], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([header], delimiter=delimiter), [])
+        except csv.Error:  # e.g. a cell over csv's field limit: the parse proper reports it
+            cells = []
         known = sum(1 for name in _header_fields(cells) if name)
         if known > best_known:
             best, best_known = delimiter, known
@@ -828,15 +836,11 @@ def links_csv(links: Iterable[NewAccountLink]) -> str:
     for link in links:
         writer.writerow(
             [
-                link.email,
-                _spreadsheet_safe(link.display_name),
+                safe_cell(link.email),
+                safe_cell(link.display_name),
                 link.link,
                 f"{link.expires_at:%Y-%m-%d %H:%M}",
             ]
         )
     return "\ufeff" + out.getvalue()
 
-
-def _spreadsheet_safe(cell: str) -> str:
-    """Keep a name that starts like a formula from being run by a spreadsheet."""
-    return f"'{cell}" if cell.startswith(("=", "+", "-", "@", "\t", "\r")) else cell

@@ -1,9 +1,14 @@
 """One-time links that let an account choose its password, so no password travels in a file.
 
 An admin's import creates accounts without a usable password and issues one link per account.
-The raw token exists only in the link handed to the admin and mailed to the person; the table
-keeps its SHA-256. A link works once, for ``LINK_LIFETIME``, and only while the account's
-password is still the one it had when the link was issued (see ``PasswordLink``).
+The raw token is in the link handed to the admin and mailed to the person; ``password_link``
+keeps only its SHA-256. The mail waits in the ``notification`` table, whose body holds the link
+until the mail is sent: the delivery that sends it replaces the link with a note
+(``academy.notify.service.without_one_time_links``). A mail not sent yet — pending, retrying,
+given up after its last attempt, or held while the account is inactive — keeps its link, which
+stays usable until it expires or is used. A link works once, for ``LINK_LIFETIME``, and only
+while the account's password is still the one it had when the link was issued (see
+``PasswordLink``).
 """
 
 from __future__ import annotations
@@ -40,13 +45,21 @@ class IssuedLink:
     expires_at: dt.datetime
 
 
+UNSET_PASSWORD_PREFIX = "!unset!"  # noqa: S105  (a marker no hash has, not a password)
+
+
+def has_chosen_password(user: User) -> bool:
+    """Whether the account has ever set a password (imported accounts start without one)."""
+    return not user.password_hash.startswith(UNSET_PASSWORD_PREFIX)
+
+
 def unusable_password_hash() -> str:
     """A stored hash no password matches, unique per account so its fingerprint is too.
 
     Werkzeug's ``check_password_hash`` answers False for a value without its ``method$salt$``
     shape, so the account cannot sign in until a link sets a real password.
     """
-    return f"!unset!{secrets.token_hex(16)}"
+    return f"{UNSET_PASSWORD_PREFIX}{secrets.token_hex(16)}"
 
 
 def password_fingerprint(password_hash: str) -> str:
@@ -81,12 +94,14 @@ def issue_links(
 
 
 def send_new_link(session: Session, actor: User, user_id: int, now: dt.datetime,
-                  link_for: Callable[[str], str]) -> tuple[User, str]:
+                  link_for: Callable[[str], str]) -> tuple[User, str | None]:
     """Give an account a fresh link (an expired or lost one, or a forgotten password). Commits.
 
     Only administrators send links, and only to active accounts. Older unused links of the
     account die (one live link at a time); the new one is mailed to the person through the
-    outbox and returned once, so the admin can hand it over in person. Audited.
+    outbox. It is returned (once, for the admin to hand over in person) only while the account
+    has never chosen a password: an admin must not be able to take over an account that is in
+    use, another admin's included, by signing in with a link only they have seen. Audited.
     """
     if actor.account_role != AccountRole.ADMIN:
         raise NotAllowed(_l("Only administrators send set-password links."))
@@ -114,7 +129,7 @@ def send_new_link(session: Session, actor: User, user_id: int, now: dt.datetime,
     record_event(session, actor_id=actor.id, action="user.password_link_sent",
                  subject_type="user", subject_id=user_id, now=now)
     session.commit()
-    return user, link
+    return user, (None if has_chosen_password(user) else link)
 
 
 def find_usable_link(session: Session, token: str, now: dt.datetime) -> tuple[PasswordLink, User]:

@@ -166,7 +166,8 @@ def admin_create_user() -> Page:
 
 
 def _render_admin_user(user_id: int, role_form: ChangeRoleForm | None = None,
-                       status: int = 200, new_link: str = "") -> tuple[str, int]:
+                       status: int = 200, new_link: str = "",
+                       link_sent: bool = False) -> tuple[str, int]:
     db = get_session()
     user = service.get_user(db, user_id)
     firms = service.list_firms(db)
@@ -176,7 +177,7 @@ def _render_admin_user(user_id: int, role_form: ChangeRoleForm | None = None,
     role_form.firm_slug.choices = _firm_choices(firms)
     return render_template(
         "auth/admin_user.html", user=user, role_form=role_form, confirm_form=ConfirmForm(),
-        history=list_events_for(db, "user", user_id), new_link=new_link,
+        history=list_events_for(db, "user", user_id), new_link=new_link, link_sent=link_sent,
         link_days=password_links.LINK_LIFETIME.days,
     ), status
 
@@ -226,8 +227,7 @@ def admin_send_password_link(user_id: int) -> Page:
     user, link = password_links.send_new_link(get_session(), signed_in_user(), user_id,
                                               utcnow(), link_for=set_password_url)
     flash(_("A new set-password link was e-mailed to %(email)s.", email=user.email), "success")
-    page, status = _render_admin_user(user_id, new_link=link)
-    return page, status
+    return _render_admin_user(user_id, new_link=link or "", link_sent=True)
 
 
 @bp.route("/admin/firms", methods=["GET", "POST"])
@@ -269,6 +269,10 @@ def admin_import_users() -> Page:
         except importing.ImportRefused as error:
             attach_error(form, "file", error.message)
         else:
+            if account_file.encoding == importing.CHINESE_EXCEL_ENCODING:
+                flash(_("The file was read as GBK/GB18030, the “CSV” of a Chinese Excel. If the "
+                        "names below look garbled, save it as “CSV UTF-8” and upload it "
+                        "again."), "info")
             if account_file.ignored_columns:
                 flash(_("These columns are not imported: %(columns)s.",
                         columns=", ".join(account_file.ignored_columns)), "info")
@@ -319,8 +323,12 @@ def set_password(token: str) -> Page:
             _sign_in(user)
             flash(_("Your password is set. Welcome to Live Academy, %(name)s!",
                     name=user.display_name), "success")
-            return redirect(url_for("site.home"))
+            response = redirect(url_for("site.home"))
+            response.headers["Referrer-Policy"] = "no-referrer"  # nor the redirect's next request
+            return response
     response = make_response(render_template("auth/set_password.html", form=form, user=user),
                              422 if form.errors else 200)
-    response.headers["Cache-Control"] = "no-store"  # the page's address is the link itself
+    # The page's address is the link itself: no cache keeps it, no request it makes sends it.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response

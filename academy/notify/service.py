@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select, update
@@ -41,6 +44,11 @@ FIRST_RETRY = dt.timedelta(minutes=5)
 LONGEST_RETRY = dt.timedelta(hours=12)
 #: Kinds for which "in the weekly digest" is no choice (the digest itself).
 NO_DIGEST_CHOICE = frozenset({NotificationKind.WEEKLY_DIGEST})
+#: Kinds whose body carries a one-time secret link (an account's set-password link): the mail
+#: takes it to the person, the copy kept in the inbox loses it once the mail is sent.
+ONE_TIME_LINK_KINDS = frozenset({NotificationKind.ACCOUNT_INVITE})
+#: Every link in such a body. Absolute, as mailed links are: the token is part of the address.
+ONE_TIME_LINK = re.compile(r"https?://\S+")
 
 
 class PreferenceInvalid(DomainError):
@@ -207,17 +215,31 @@ def _claim_delivery(session: Session, notification_id: int, attempts: int,
     return claimed
 
 
+def without_one_time_links(body: str, locale: str) -> str:
+    """``body`` with each link replaced by a note, in ``locale``, that it went out by mail.
+
+    A set-password link lets whoever reads it take the account over until it is used or
+    expires; the table of links keeps only hashes, so a sent mail's stored copy must not keep
+    the link either (a database reader or a backup would otherwise hold it).
+    """
+    with force_locale(locale):
+        note = _("[the link was sent by e-mail]")
+    return ONE_TIME_LINK.sub(lambda _link: note, body)
+
+
 def deliver_pending(session: Session, mailer: Mailer, now: dt.datetime) -> DeliveryReport:
     """Mail every due "immediately" notification; a failure waits for its back-off.
 
     Each message is claimed and committed before it is sent, and marked sent after, so no
     database transaction stays open during the SMTP conversation. The in-site notification is
     never touched by a failure. After ``MAX_ATTEMPTS`` failures mail is given up (the message
-    stays in the inbox). Commits.
+    stays in the inbox). The UPDATE that marks a one-time link's mail sent also removes the
+    link from its stored body; until then the body keeps it, since it still has to be sent.
+    Commits.
     """
     due = session.exec(
-        select(Notification.id, Notification.attempts, Notification.subject,
-               Notification.body, User.email)
+        select(Notification.id, Notification.kind, Notification.attempts, Notification.subject,
+               Notification.body, User.email, User.locale)
         .join(User, col(User.id) == col(Notification.user_id))
         .where(col(Notification.sent_at).is_(None),
                col(Notification.next_attempt_at).is_not(None),
@@ -228,7 +250,7 @@ def deliver_pending(session: Session, mailer: Mailer, now: dt.datetime) -> Deliv
     ).all()
     session.commit()  # end the read before the first claim takes the write lock
     sent = failed = given_up = 0
-    for notification_id, attempts, subject, body, email in due:
+    for notification_id, kind, attempts, subject, body, email, locale in due:
         if not _claim_delivery(session, notification_id or 0, attempts, now):
             continue
         try:
@@ -240,8 +262,11 @@ def deliver_pending(session: Session, mailer: Mailer, now: dt.datetime) -> Deliv
             log.warning("mail for notification %s failed (attempt %d): %s",
                         notification_id, attempts + 1, error)
             continue
+        sent_values: dict[str, Any] = {"sent_at": now}
+        if kind in ONE_TIME_LINK_KINDS:
+            sent_values["body"] = without_one_time_links(body, locale)
         session.exec(update(Notification).where(col(Notification.id) == notification_id)
-                     .values(sent_at=now))
+                     .values(**sent_values))
         session.commit()
         sent += 1
     return DeliveryReport(sent, failed, given_up)

@@ -217,3 +217,21 @@ def test_markup_in_a_refused_cell_is_shown_as_text(client: FlaskClient, login_as
     page = preview.get_data(as_text=True)
     assert "&lt;b id=inj1&gt;" in page and "&lt;i id=inj2&gt;" in page
     assert not re.search(r"<(b|i|u) id=inj", page)
+
+
+def test_a_gbk_file_is_flagged_so_garbled_names_get_a_second_look(
+        client: FlaskClient, login_as) -> None:
+    """Korean or Japanese Excel files can also decode as GB18030: the admin is told to check."""
+    login_as("admin")
+    preview = client.get(upload(client, CHINESE_CSV.encode("gbk")).headers["Location"])
+    assert "read as GBK/GB18030" in preview.get_data(as_text=True)
+    utf8 = client.get(upload(client, CHINESE_CSV.encode("utf-8")).headers["Location"])
+    assert "read as GBK/GB18030" not in utf8.get_data(as_text=True)
+
+
+def test_a_header_cell_over_the_csv_field_limit_is_refused_not_an_error(
+        client: FlaskClient, login_as) -> None:
+    login_as("admin")
+    response = upload(client, ("email,name," + "x" * 200_000 + "\r\na@example.test,A,1\r\n")
+                      .encode())
+    assert response.status_code == 422

@@ -67,6 +67,16 @@ def test_the_link_sets_the_password_and_signs_in_once(client: FlaskClient, link:
     assert sign_in(stranger, NEW_PASSWORD).status_code == 302
 
 
+def test_the_page_of_a_link_sends_no_referrer(client: FlaskClient, link: str) -> None:
+    """The page's address is the link: neither its requests nor its redirect may carry it."""
+    assert client.get(link).headers["Referrer-Policy"] == "no-referrer"
+    assert choose(client, link, confirm="something else").headers["Referrer-Policy"] == (
+        "no-referrer"
+    )
+    assert choose(client, link).headers["Referrer-Policy"] == "no-referrer"
+    assert client.get("/").headers["Referrer-Policy"] == "same-origin"  # the rest of the site
+
+
 def test_the_account_cannot_sign_in_before_the_link_is_used(client: FlaskClient, link: str) -> None:
     assert sign_in(client, "").status_code == 422
     assert sign_in(client, "!unset!").status_code == 422
