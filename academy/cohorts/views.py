@@ -56,8 +56,7 @@ ATTENDANCE_LABELS = {
 ENROLMENT_LABELS = {
     EnrolmentOutcome.ADDED: _l("Will be added"),
     EnrolmentOutcome.ALREADY_MEMBER: _l("Already a member"),
-    EnrolmentOutcome.UNKNOWN_EMAIL: _l("No account with this e-mail"),
-    EnrolmentOutcome.NOT_A_STUDENT: _l("Not an active student account"),
+    EnrolmentOutcome.NO_STUDENT_ACCOUNT: _l("No active student account with this e-mail"),
     EnrolmentOutcome.OVER_SEATS: _l("Over the seat limit"),
     EnrolmentOutcome.DUPLICATE: _l("Listed twice"),
 }
@@ -381,7 +380,8 @@ def _render_attendance(slug: str, event_id: int, form: AttendanceForm,
                        status: int = 200) -> tuple[str, int]:
     sheet = service.attendance_sheet(get_session(), signed_in_user(), slug, event_id)
     return render_template("cohorts/attendance.html", sheet=sheet, form=form,
-                           labels=ATTENDANCE_LABELS, default=AttendanceStatus.PRESENT), status
+                           labels=ATTENDANCE_LABELS, default=AttendanceStatus.PRESENT,
+                           not_started=sheet.event.starts_at > utcnow()), status
 
 
 @bp.route("/cohorts/<slug>/events/<int:event_id>/attendance", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.EVENT_REMINDER: _l("Event reminders"),
     NotificationKind.WEEKLY_DIGEST: _l("Weekly digest"),
     NotificationKind.INACTIVITY_NUDGE: _l("Practice reminders"),
+    NotificationKind.COHORT_ENROLMENT: _l("Added to a training or order class"),
     NotificationKind.ACCOUNT_INVITE: _l("Account invitations"),
 }
 #: The kinds a user chooses a delivery for (one form field each).
@@ -42,3 +43,4 @@ class PreferencesForm(FlaskForm):
     event_reminder = _delivery_field(NotificationKind.EVENT_REMINDER)
     weekly_digest = _delivery_field(NotificationKind.WEEKLY_DIGEST)
     inactivity_nudge = _delivery_field(NotificationKind.INACTIVITY_NUDGE)
+    cohort_enrolment = _delivery_field(NotificationKind.COHORT_ENROLMENT)

@@ -19,6 +19,8 @@ class NotificationKind(StrEnum):
     EVENT_REMINDER = "event_reminder"
     WEEKLY_DIGEST = "weekly_digest"
     INACTIVITY_NUDGE = "inactivity_nudge"
+    # Added to a cohort by the college or the firm (not on one's own application).
+    COHORT_ENROLMENT = "cohort_enrolment"
     # The set-password link of an imported account: always mailed, so no preference offers it.
     ACCOUNT_INVITE = "account_invite"
 

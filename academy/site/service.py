@@ -17,7 +17,7 @@ from academy.assessment.certificates import Checklist, certificate_checklist
 from academy.assessment.service import assessment_queue
 from academy.auth.models import AccountRole, PartnerFirm, User
 from academy.cohorts.models import Cohort, CohortEvent, CohortMember, CohortMentor, CohortStatus
-from academy.cohorts.service import firm_dashboard
+from academy.cohorts.service import OPEN_STATUSES, firm_dashboard
 from academy.cohorts.service.reports import CohortFunnel
 from academy.curriculum.service import ModuleStatus, ModuleSummary, TrackOverview, list_tracks
 from academy.notify.models import JobRun, JobStatus, Notification
@@ -86,7 +86,8 @@ def _events(session: Session, cohorts: sa.Select, now: dt.datetime) -> list[Upco
     rows = session.exec(
         select(CohortEvent, Cohort.slug, Cohort.name)
         .join(Cohort, col(Cohort.id) == col(CohortEvent.cohort_id))
-        .where(col(CohortEvent.cohort_id).in_(cohorts), CohortEvent.starts_at >= now)
+        .where(col(CohortEvent.cohort_id).in_(cohorts), CohortEvent.starts_at >= now,
+               col(Cohort.status).in_(OPEN_STATUSES))  # a cancelled class's dates are off
         .order_by(col(CohortEvent.starts_at), col(CohortEvent.id))
         .limit(UPCOMING_EVENTS)).all()
     return [UpcomingEvent(slug, name, event.title, event.kind, event.starts_at, event.location)

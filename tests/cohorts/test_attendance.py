@@ -43,10 +43,14 @@ class Term:
     member_ids: dict[int, int]  # student id -> member id
 
 
+# Three weekly classes, all over by now: attendance is taken once an event has started.
+FIRST_CLASS = (NOW - dt.timedelta(weeks=4)).replace(tzinfo=None, hour=9, minute=0, second=0)
+
+
 def _event(session: Session, world: World, cohort: Cohort, week: int) -> CohortEvent:
     return service.add_event(session, world.partner, cohort.slug, service.EventDraft(
         title=f"Week {week} class", kind="class", duration_min=90,
-        starts_local=dt.datetime(2030, 1, 7, 9, 0) + dt.timedelta(weeks=week)), now=NOW)
+        starts_local=FIRST_CLASS + dt.timedelta(weeks=week)), now=NOW)
 
 
 @pytest.fixture
@@ -288,3 +292,20 @@ def test_the_class_gradebook_export_has_an_attendance_column(
     assert by_email[term.early.email] == "50.0"
     assert by_email[term.during.email] == "0.0"
     assert by_email[term.late.email] == "" and by_email[world.member.email] == ""
+
+
+def test_attendance_opens_when_the_event_starts(
+        client: FlaskClient, login_as, session: Session, world: World, term: Term) -> None:
+    """A sheet saved in advance would count everyone present before anyone came."""
+    upcoming = service.add_event(session, world.partner, term.cohort.slug, service.EventDraft(
+        title="Next week's class", kind="class", duration_min=90,
+        starts_local=(NOW + dt.timedelta(days=7)).replace(tzinfo=None)), now=NOW)
+    with pytest.raises(CohortError, match="opens when the event starts"):
+        service.mark_attendance(session, world.instructor, term.cohort.slug, upcoming.id or 0,
+                                {term.member_ids[term.early.id]: "present"}, now=NOW)
+    fresh(session)
+    login_as(world.instructor)
+    url = f"/cohorts/{term.cohort.slug}/events/{upcoming.id}/attendance"
+    page = client.get(url).get_data(as_text=True)
+    assert "Attendance opens when the event starts." in page and "Save attendance" not in page
+    assert session.exec(select(Attendance)).all() == []

@@ -11,7 +11,8 @@ from academy.audit.models import AuditEvent
 from academy.cohorts import service
 from academy.cohorts.models import CohortMember, CohortStatus, MemberStatus
 from academy.cohorts.service import EnrolmentOutcome
-from academy.errors import InvalidTransition
+from academy.errors import InvalidTransition, NotAllowed
+from academy.notify.models import Delivery, Notification, NotificationKind, NotificationPreference
 from tests.cohorts.conftest import MOTIVATION, NOW, World, add_students, fresh
 from tests.helpers import csrf_token, submit
 
@@ -25,6 +26,13 @@ def _members(session: Session) -> int:
 
 def _audits(session: Session) -> int:
     return session.exec(select(func.count()).select_from(AuditEvent)).one()
+
+
+def _enrolment_notices(session: Session) -> list[Notification]:
+    fresh(session)
+    return list(session.exec(select(Notification).where(
+        Notification.kind == NotificationKind.COHORT_ENROLMENT).order_by(
+        col(Notification.user_id))))
 
 
 def test_pasted_lists_and_csv_files_are_read_like_a_person_means_them() -> None:
@@ -48,10 +56,13 @@ def test_the_preview_says_what_happens_to_each_line_and_writes_nothing(
         newcomer.email, world.student.email, late.email,
     ])
     assert [line.outcome for line in plan.lines] == [
-        _O.ADDED, _O.ALREADY_MEMBER, _O.UNKNOWN_EMAIL, _O.NOT_A_STUDENT, _O.DUPLICATE,
+        _O.ADDED, _O.ALREADY_MEMBER, _O.NO_STUDENT_ACCOUNT, _O.NO_STUDENT_ACCOUNT, _O.DUPLICATE,
         _O.ADDED, _O.OVER_SEATS,
     ]
-    assert plan.lines[0].display_name == newcomer.display_name
+    assert [line.display_name for line in plan.lines] == [
+        newcomer.display_name, world.member.display_name, "", "", "",
+        world.student.display_name, "",
+    ]
     assert plan.seats_taken == 1
     assert (_members(session), _audits(session)) == (before_members, before_audits)
 
@@ -64,7 +75,25 @@ def test_a_deactivated_student_is_not_added(session: Session, world: World,
     session.commit()
     plan = service.preview_enrolment(session, world.instructor, cohort.slug,
                                      [world.student.email])
-    assert plan.lines[0].outcome == _O.NOT_A_STUDENT
+    assert plan.lines[0].outcome == _O.NO_STUDENT_ACCOUNT
+    assert plan.lines[0].display_name == ""
+
+
+def test_the_preview_does_not_tell_a_firm_which_addresses_have_accounts_of_other_kinds(
+        world: World, make_internal_cohort, client_for) -> None:
+    """An instructor's address reads exactly like one nobody uses: no name, the same answer."""
+    cohort = make_internal_cohort(CohortStatus.APPROVED)
+    client = client_for(world.partner)
+
+    def preview_row(email: str) -> str:
+        body = submit(client, f"/cohorts/{cohort.slug}/members/add",
+                      {"emails": email}).get_data(as_text=True)
+        return body.split('class="outcome-', 1)[1].split("</tr>", 1)[0].replace(email, "EMAIL")
+
+    staff_row = preview_row(world.instructor.email)
+    assert staff_row == preview_row("nobody@example.test")
+    assert "No active student account with this e-mail" in staff_row
+    assert world.instructor.display_name not in staff_row
 
 
 def test_confirm_admits_within_the_seats_in_one_transaction_and_audits(
@@ -117,7 +146,7 @@ def test_an_applicant_is_admitted_on_their_own_row(session: Session, world: Worl
                                                   make_cohort) -> None:
     cohort = make_cohort(CohortStatus.RECRUITING)
     applied = service.apply_to_cohort(session, world.student, cohort.slug, MOTIVATION, now=NOW)
-    plan = service.enrol_students(session, world.partner, cohort.slug, [world.student.email],
+    plan = service.enrol_students(session, world.instructor, cohort.slug, [world.student.email],
                                   now=NOW)
     assert plan.count(_O.ADDED) == 1
     fresh(session)
@@ -136,6 +165,55 @@ def test_an_order_class_takes_members_only_while_it_selects(
     with pytest.raises(InvalidTransition):
         service.enrol_students(session, world.instructor, cohort.slug, [world.student.email],
                                now=NOW)
+
+
+@pytest.mark.parametrize("status", [CohortStatus.RECRUITING, CohortStatus.SELECTING])
+def test_the_firm_cannot_add_students_who_never_applied_to_an_order_class(
+        status: CohortStatus, session: Session, world: World, make_cohort) -> None:
+    """Joining shows the firm a student's progress and streams: the firm admits applicants."""
+    cohort = make_cohort(status)
+    for refused in (service.start_enrolment, service.preview_enrolment):
+        with pytest.raises(NotAllowed):
+            refused(session, world.partner, cohort.slug,
+                    *([[world.student.email]] if refused is service.preview_enrolment else []))
+    with pytest.raises(NotAllowed):
+        service.enrol_students(session, world.partner, cohort.slug, [world.student.email],
+                               now=NOW)
+    assert _members(session) == (0 if status == CohortStatus.RECRUITING else 1)
+    assert _enrolment_notices(session) == []
+
+
+@pytest.mark.parametrize("persona, expected", [
+    ("partner", 403), ("other_partner", 404), ("instructor", 200), ("admin", 200),
+])
+def test_only_the_college_opens_add_members_on_an_order_class(
+        persona: str, expected: int, world: World, make_cohort, client_for) -> None:
+    cohort = make_cohort(CohortStatus.RECRUITING)
+    client = client_for(getattr(world, persona))
+    response = client.get(f"/cohorts/{cohort.slug}/members/add")
+    assert response.status_code == expected
+    if persona == "partner":
+        assert "Applicants page" in response.get_data(as_text=True)
+    detail = client.get(f"/cohorts/{cohort.slug}").get_data(as_text=True)
+    assert ("/members/add" in detail) == (expected == 200)
+
+
+def test_a_partner_confirming_on_an_order_class_is_refused_and_nothing_is_written(
+        session: Session, world: World, make_cohort, client_for) -> None:
+    cohort = make_cohort(CohortStatus.RECRUITING)
+    client = client_for(world.partner)
+    response = client.post(f"/cohorts/{cohort.slug}/members/add/confirm",
+                           data={"csrf_token": csrf_token(client, "/calendar"),
+                                 "emails": world.student.email})
+    assert response.status_code == 403
+    assert _members(session) == 0 and _enrolment_notices(session) == []
+
+
+def test_the_firm_still_sees_add_members_on_its_internal_training(
+        world: World, make_internal_cohort, client_for) -> None:
+    cohort = make_internal_cohort(CohortStatus.APPROVED)
+    detail = client_for(world.partner).get(f"/cohorts/{cohort.slug}").get_data(as_text=True)
+    assert f"/cohorts/{cohort.slug}/members/add" in detail
 
 
 @pytest.mark.parametrize("persona, expected", [
@@ -174,7 +252,8 @@ def test_an_instructor_enrols_forty_students_from_a_pasted_list(
     preview = submit(client, f"/cohorts/{cohort.slug}/members/add", {"emails": pasted})
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "Confirm: add 40 members" in body and "No account with this e-mail" in body
+    assert ("Confirm: add 40 members" in body
+            and "No active student account with this e-mail" in body)
     assert _members(session) == 0
     confirm = submit(client, f"/cohorts/{cohort.slug}/members/add", {"emails": pasted},
                      action=f"/cohorts/{cohort.slug}/members/add/confirm")
@@ -199,6 +278,19 @@ def test_a_csv_upload_is_previewed(session: Session, world: World, make_internal
     assert "Paste e-mail addresses or choose a CSV file." in empty.get_data(as_text=True)
 
 
+def test_a_csv_field_over_the_csv_modules_limit_is_a_form_error_not_a_crash(
+        session: Session, world: World, make_internal_cohort, client_for) -> None:
+    cohort = make_internal_cohort(CohortStatus.APPROVED)
+    client = client_for(world.partner)
+    data = f"email\n{world.member.email}\n{'x' * 140_000}\n".encode()
+    response = submit(client, f"/cohorts/{cohort.slug}/members/add",
+                      {"file": (io.BytesIO(data), "huge.csv")},
+                      content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "cannot be read as a list of e-mail addresses" in response.get_data(as_text=True)
+    assert _members(session) == 0
+
+
 @pytest.mark.parametrize("step", ["preview", "confirm"])
 def test_the_same_statements_for_10_or_400_addresses(
         step: str, session: Session, world: World, make_internal_cohort, client_for,
@@ -218,3 +310,48 @@ def test_the_same_statements_for_10_or_400_addresses(
     print(f"{step}: {counts[0]} statements for 10 addresses, {counts[1]} for 400")
     assert counts[0] == counts[1] <= 12
     assert _members(session) == (410 if step == "confirm" else 0)
+    assert len(_enrolment_notices(session)) == (410 if step == "confirm" else 0)
+
+
+def test_each_added_student_is_told_who_added_them_to_which_cohort(
+        session: Session, world: World, make_internal_cohort, make_cohort) -> None:
+    training = make_internal_cohort(CohortStatus.APPROVED, members=[world.member], seats=2,
+                                    name="Night shift hosts")
+    newcomer, late = add_students(session, 2, "told")
+    service.enrol_students(session, world.partner, training.slug,
+                           [world.member.email, newcomer.email, late.email], now=NOW)
+    order_class = make_cohort(CohortStatus.RECRUITING, name="Amazon hosts for Germany")
+    service.enrol_students(session, world.instructor, order_class.slug, [late.email], now=NOW)
+    notices = _enrolment_notices(session)
+    # The member was added by the fixture (by the college); over the seats, ``late`` joined
+    # the order class only; nobody is told twice about one joining.
+    assert sorted((notice.user_id, notice.subject) for notice in notices) == sorted([
+        (world.member.id, "You were added to “Night shift hosts”"),
+        (newcomer.id, "You were added to “Night shift hosts”"),
+        (late.id, "You were added to “Amazon hosts for Germany”"),
+    ])
+    by_user = {notice.user_id: notice for notice in notices}
+    assert by_user[newcomer.id].body.startswith(
+        f"{world.firm.name} added you to its training “Night shift hosts”.")
+    assert by_user[late.id].body.startswith(
+        f"The college added you to “Amazon hosts for Germany” of {world.firm.name}.")
+    assert all(notice.delivery == Delivery.IMMEDIATELY and notice.next_attempt_at == NOW
+               and notice.sent_at is None for notice in notices)
+
+
+def test_the_notice_follows_the_students_delivery_choice(
+        session: Session, world: World, make_internal_cohort) -> None:
+    cohort = make_internal_cohort(CohortStatus.APPROVED)
+    quiet, digest = add_students(session, 2, "choice")
+    session.add_all([
+        NotificationPreference(user_id=quiet.id or 0, kind=NotificationKind.COHORT_ENROLMENT,
+                               delivery=Delivery.NEVER),
+        NotificationPreference(user_id=digest.id or 0, kind=NotificationKind.COHORT_ENROLMENT,
+                               delivery=Delivery.DIGEST),
+    ])
+    session.commit()
+    service.enrol_students(session, world.partner, cohort.slug, [quiet.email, digest.email],
+                           now=NOW)
+    assert [(notice.user_id, notice.delivery, notice.next_attempt_at)
+            for notice in _enrolment_notices(session)] == [(digest.id, Delivery.DIGEST, None)]
+    assert _members(session) == 2

@@ -313,7 +313,7 @@ CASES = [
         "preferences", "student", lambda w: "/inbox/preferences",
         lambda w: {"cohort_stage": "immediately", "deadline_reminder": "never",
                    "event_reminder": "digest", "weekly_digest": "immediately",
-                   "inactivity_nudge": "never"},
+                   "inactivity_nudge": "never", "cohort_enrolment": "immediately"},
         {"cohort_stage": choice_or_hostile("digest", "never"),
          "weekly_digest": choice_or_hostile("digest", "never"),
          "event_reminder": choice_or_hostile("immediately")},

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -187,9 +188,11 @@ def build_world(app: Flask, session: Session, make_user: Callable[..., User],
                                                offered_on=STARTS_ON, now=NOW)
     cohorts_service.answer_offer(session, peers[1], placing.slug, hired_offer.id or 0,
                                  accepted=True, now=NOW)
+    # Under way (attendance opens at the start), and its members were seated before it ends.
+    under_way = (NOW - dt.timedelta(hours=1)).astimezone(ZoneInfo(partner.timezone))
     event = cohorts_service.add_event(session, partner, placing.slug, cohorts_service.EventDraft(
-        title="Factory visit", kind="visit", starts_local=dt.datetime.combine(
-            STARTS_ON, dt.time(10)), duration_min=120, location="Yiwu"), now=NOW)
+        title="Factory visit", kind="visit", starts_local=under_way.replace(tzinfo=None),
+        duration_min=120, location="Yiwu"), now=NOW)
 
     staged_import, _file = importing.stage_import(
         session, users["admin"], filename="accounts.csv", data=ACCOUNT_FILE, now=NOW)

@@ -64,6 +64,7 @@ COLLEGE: Row = (LOGIN, 403, 403, OK, 403, 403, OK)  # instructors and admins
 ADMIN_ONLY: Row = (LOGIN, 403, 403, 403, 403, 403, OK)
 FIRM_AND_COLLEGE: Row = (LOGIN, 403, 403, OK, OK, 404, OK)  # one order class's managers
 FIRM_AND_COLLEGE_ANY: Row = (LOGIN, 403, 403, OK, OK, OK, OK)  # not about one order class
+COLLEGE_OF_ONE: Row = (LOGIN, 403, 403, OK, 403, 404, OK)  # the college, on one order class
 API_ANY: Row = (NO_TOKEN, OK, OK, OK, OK, OK, OK)
 API_STUDENTS: Row = (NO_TOKEN, OK, OK, 403, 403, 403, 403)
 API_OWNER_ONLY: Row = (NO_TOKEN, OK, 404, 403, 403, 403, 403)
@@ -243,11 +244,12 @@ MATRIX: dict[str, Case] = {
         form=lambda w: {"starts_on": w.placing.ends_on}),
     "POST /cohorts/<slug>/placements/<int:placement_id>/answer": case(
         (LOGIN, OK, 404, OK, OK, 404, OK), form=lambda w: {"answer": "accepted"}),
-    "GET /cohorts/<slug>/members/add":            case(FIRM_AND_COLLEGE, on("open_cohort")),
-    "POST /cohorts/<slug>/members/add":           case(FIRM_AND_COLLEGE, on("open_cohort"),
+    # On an order class only the college adds members; the firm admits those who applied.
+    "GET /cohorts/<slug>/members/add":            case(COLLEGE_OF_ONE, on("open_cohort")),
+    "POST /cohorts/<slug>/members/add":           case(COLLEGE_OF_ONE, on("open_cohort"),
                                                        form=lambda w: {
         "emails": w.users["other_student"].email}),
-    "POST /cohorts/<slug>/members/add/confirm":   case(FIRM_AND_COLLEGE, on("open_cohort"),
+    "POST /cohorts/<slug>/members/add/confirm":   case(COLLEGE_OF_ONE, on("open_cohort"),
                                                        form=lambda w: {
         "emails": w.users["other_student"].email}),
     "GET /cohorts/<slug>/events/<int:event_id>/attendance": case(FIRM_AND_COLLEGE),
@@ -273,7 +275,7 @@ MATRIX: dict[str, Case] = {
     "POST /inbox/preferences":                    case(SIGNED_IN, form=lambda w: {
         "cohort_stage": "immediately", "deadline_reminder": "digest",
         "event_reminder": "never", "weekly_digest": "immediately",
-        "inactivity_nudge": "digest"}),
+        "inactivity_nudge": "digest", "cohort_enrolment": "immediately"}),
 
     # JSON API v1 (bearer tokens)
     "GET /api/v1/openapi.json":                   case(PUBLIC),

@@ -132,3 +132,14 @@ def test_admin_sees_accounts_jobs_and_health(app, world: World, make_user,
         page = client.get("/").get_data(as_text=True)
     assert small.count == large.count <= 8, (small.count, large.count)
     assert "<dt>Student</dt><dd>12</dd>" in page
+
+
+def test_a_cancelled_class_drops_off_the_upcoming_events(
+        app, session: Session, world: World, make_cohort) -> None:  # type: ignore[no-untyped-def]
+    cohort = make_cohort(CohortStatus.TRAINING)  # world.member is in it
+    _event(session, world, cohort.slug, "Lighting product walk-through", days=2)
+    cohorts.change_status(session, world.instructor, cohort.slug, CohortStatus.CANCELLED,
+                          reason="The firm withdrew.", now=NOW)
+    page = _signed_in(app, world.member).get("/").get_data(as_text=True)
+    assert "Lighting product walk-through" not in page
+    assert "Nothing scheduled." in page

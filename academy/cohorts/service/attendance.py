@@ -155,13 +155,15 @@ def attendance_sheet(session: Session, actor: User, slug: str, event_id: int) ->
 
 def mark_attendance(session: Session, actor: User, slug: str, event_id: int,
                     marks: Mapping[int, str], *, now: dt.datetime) -> AttendanceSheet:
-    """Record ``marks`` (member id -> status) for one event, all or nothing. Audited. Commits.
+    """Record ``marks`` (member id -> status) for one event once it has started, all or nothing.
 
     Only members on the event's sheet may be marked; members left out keep their mark. New
     marks are inserted with one executemany and changed ones updated in one statement per
-    status, so a sheet of any size takes the same few statements.
+    status, so a sheet of any size takes the same few statements. Audited. Commits.
     """
     cohort, event = _event_of(session, actor, slug, event_id, for_update=True)
+    if event.starts_at > now:  # a sheet saved early would count everyone present in advance
+        raise CohortError(_l("Attendance opens when the event starts."))
     if any(value not in set(AttendanceStatus) for value in marks.values()):
         raise CohortError(_l("Mark each member present, late, absent or excused."))
     listed = {row.member_id: (row, mark_id) for row, mark_id in _sheet_rows(session, event)}

@@ -1,9 +1,13 @@
 """Adding existing students to a cohort in bulk: a preview that writes nothing, then a confirm.
 
-The college or the sponsoring firm pastes a list of e-mail addresses (or uploads a CSV); the
-preview says, line by line, who would be added and why anyone else would not; the confirm
-repeats the same plan under the cohort's lock and writes it in one transaction, so a seat
-taken between preview and confirm is never given twice.
+The college (and, for its internal training, the sponsoring firm) pastes a list of e-mail
+addresses (or uploads a CSV); the preview says, line by line, who would be added and why anyone
+else would not; the confirm repeats the same plan under the cohort's lock and writes it in one
+transaction, so a seat taken between preview and confirm is never given twice.
+
+The preview tells the firm no more about accounts than adding them must: a name only for those
+who will be added or are members already, and one answer for an unknown address and an account
+that is no active student, so the list is no way to find out who has an account of which kind.
 """
 
 from __future__ import annotations
@@ -18,17 +22,19 @@ from enum import StrEnum
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, func, insert, select, update
 
 from academy.audit.models import AuditEvent
 from academy.audit.service import record_event
-from academy.auth.models import AccountRole, User
+from academy.auth.models import AccountRole, PartnerFirm, User
 from academy.cohorts.models import Cohort, CohortKind, CohortMember, CohortStatus, MemberStatus
 from academy.cohorts.service._base import SEATED, CohortError, get_managed_cohort
-from academy.cohorts.service.applications import MEMBER_TRANSITIONS
-from academy.cohorts.service.lifecycle import parties_of
+from academy.cohorts.service.lifecycle import Party, parties_of
 from academy.errors import InvalidTransition, NotAllowed
+from academy.notify.models import Delivery, Notification, NotificationKind, NotificationPreference
 
 MAX_EMAILS = 2_000
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -40,8 +46,13 @@ DIRECT_ENROLMENT_STAGES: dict[CohortKind, tuple[CohortStatus, ...]] = {
     CohortKind.ORDER_CLASS: (CohortStatus.RECRUITING, CohortStatus.SELECTING),
     CohortKind.INTERNAL: (CohortStatus.APPROVED, CohortStatus.TRAINING),
 }
-# Who may add members: whoever may admit an applicant.
-_ADMITTING = MEMBER_TRANSITIONS[(MemberStatus.SHORTLISTED, MemberStatus.ADMITTED)].parties
+#: Who adds members directly. Joining an order class shows the firm the student's progress and
+#: streams, so the firm takes only those who applied (through the applicants); the college may
+#: place a student itself. Internal training is the firm's own: its staff add members too.
+DIRECT_ENROLMENT_PARTIES: dict[CohortKind, frozenset[Party]] = {
+    CohortKind.ORDER_CLASS: frozenset({Party.COLLEGE}),
+    CohortKind.INTERNAL: frozenset({Party.FIRM, Party.COLLEGE}),
+}
 
 
 class EnrolmentOutcome(StrEnum):
@@ -49,10 +60,14 @@ class EnrolmentOutcome(StrEnum):
 
     ADDED = "added"
     ALREADY_MEMBER = "already_member"
-    UNKNOWN_EMAIL = "unknown_email"
-    NOT_A_STUDENT = "not_a_student"
+    # No account, or one that is not an active student: one answer, so the kind is not told.
+    NO_STUDENT_ACCOUNT = "no_student_account"
     OVER_SEATS = "over_seats"
     DUPLICATE = "duplicate"
+
+
+#: The outcomes whose line shows the account's name; any other line shows none.
+NAMED_OUTCOMES = frozenset({EnrolmentOutcome.ADDED, EnrolmentOutcome.ALREADY_MEMBER})
 
 
 @dataclass(frozen=True)
@@ -98,7 +113,13 @@ def read_email_csv(data: bytes) -> list[str]:
         except UnicodeDecodeError as error:
             raise CohortError(_l("Save the file as CSV (UTF-8) and upload it again."),
                               "file") from error
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text))
+                if any(cell.strip() for cell in row)]
+    except csv.Error as error:  # a field over the csv module's limit, a NUL byte
+        raise CohortError(_l("This file cannot be read as a list of e-mail addresses. Save "
+                             "it as CSV (UTF-8) with one address per row and upload it again."),
+                          "file") from error
     column = 0
     if rows:
         header = [cell.strip().lower() for cell in rows[0]]
@@ -116,8 +137,9 @@ def emails_from(pasted: str, csv_data: bytes | None) -> list[str]:
 
 def _enrolment_cohort(session: Session, actor: User, slug: str, *, for_update: bool) -> Cohort:
     cohort = get_managed_cohort(session, actor, slug, for_update=for_update)
-    if not _ADMITTING & parties_of(actor, cohort):
-        raise NotAllowed(_l("Only the sponsoring firm and the college add members."))
+    if not DIRECT_ENROLMENT_PARTIES[cohort.kind] & parties_of(actor, cohort):
+        raise NotAllowed(_l("Only the college adds members to an order class directly; your "
+                            "firm admits students who applied, on the Applicants page."))
     if cohort.status not in DIRECT_ENROLMENT_STAGES[cohort.kind]:
         raise InvalidTransition(
             _l("Members are added to an internal training once it is approved and during "
@@ -131,15 +153,22 @@ class _Account(NamedTuple):
 
     student_id: int
     display_name: str
+    locale: str
     account_role: AccountRole
     is_active: bool
     member_id: int | None
     member_status: MemberStatus | None
 
 
-def _plan(session: Session, cohort: Cohort, emails: Sequence[str]) -> tuple[
-        EnrolmentPlan, list[int], dict[int, MemberStatus]]:
-    """The plan, the students to add as new members, and existing rows to admit (by id)."""
+class _Plan(NamedTuple):
+    plan: EnrolmentPlan
+    new_students: list[int]  # to add as new members
+    existing: dict[int, MemberStatus]  # rows to admit (by id), with their status now
+    added: list[_Account]  # everyone the plan adds, new or existing
+
+
+def _plan(session: Session, cohort: Cohort, emails: Sequence[str]) -> _Plan:
+    """What to do with each line, and with which rows."""
     if len(emails) > MAX_EMAILS:
         raise CohortError(_l("Add at most %(max)d addresses at a time.", max=MAX_EMAILS),
                           "emails")
@@ -147,8 +176,8 @@ def _plan(session: Session, cohort: Cohort, emails: Sequence[str]) -> tuple[
     found = {
         email: _Account(*account)
         for email, *account in session.exec(
-            select(User.email, User.id, User.display_name, User.account_role, User.is_active,
-                   CohortMember.id, CohortMember.status)
+            select(User.email, User.id, User.display_name, User.locale, User.account_role,
+                   User.is_active, CohortMember.id, CohortMember.status)
             .join(CohortMember, sa.and_(col(CohortMember.student_id) == col(User.id),
                                         col(CohortMember.cohort_id) == cohort.id),
                   isouter=True)
@@ -164,14 +193,14 @@ def _plan(session: Session, cohort: Cohort, emails: Sequence[str]) -> tuple[
     lines: list[EnrolmentLine] = []
     new_students: list[int] = []
     existing: dict[int, MemberStatus] = {}
+    added: list[_Account] = []
     for email in emails:
         account = found.get(email)
         if email in seen:
             outcome = EnrolmentOutcome.DUPLICATE
-        elif account is None:
-            outcome = EnrolmentOutcome.UNKNOWN_EMAIL
-        elif account.account_role != AccountRole.STUDENT or not account.is_active:
-            outcome = EnrolmentOutcome.NOT_A_STUDENT
+        elif (account is None or account.account_role != AccountRole.STUDENT
+              or not account.is_active):
+            outcome = EnrolmentOutcome.NO_STUDENT_ACCOUNT
         elif account.member_status in SEATED:
             outcome = EnrolmentOutcome.ALREADY_MEMBER
         elif free <= 0:
@@ -179,19 +208,21 @@ def _plan(session: Session, cohort: Cohort, emails: Sequence[str]) -> tuple[
         else:
             outcome = EnrolmentOutcome.ADDED
             free -= 1
+            added.append(account)
             if account.member_id is None:
                 new_students.append(account.student_id)
             else:
                 existing[account.member_id] = MemberStatus(account.member_status)
         seen.add(email)
-        lines.append(EnrolmentLine(email, outcome, account.display_name if account else ""))
-    return EnrolmentPlan(cohort, lines, seats_taken), new_students, existing
+        named = account is not None and outcome in NAMED_OUTCOMES
+        lines.append(EnrolmentLine(email, outcome, account.display_name if named else ""))
+    return _Plan(EnrolmentPlan(cohort, lines, seats_taken), new_students, existing, added)
 
 
 def start_enrolment(session: Session, actor: User, slug: str) -> EnrolmentPlan:
     """An empty plan with the seats taken, once it is clear the actor may add members now."""
     cohort = _enrolment_cohort(session, actor, slug, for_update=False)
-    return _plan(session, cohort, [])[0]
+    return _plan(session, cohort, []).plan
 
 
 def preview_enrolment(session: Session, actor: User, slug: str,
@@ -200,7 +231,7 @@ def preview_enrolment(session: Session, actor: User, slug: str,
     cohort = _enrolment_cohort(session, actor, slug, for_update=False)
     if not emails:
         raise CohortError(_l("Paste e-mail addresses or choose a CSV file."), "emails")
-    return _plan(session, cohort, emails)[0]
+    return _plan(session, cohort, emails).plan
 
 
 def enrol_students(session: Session, actor: User, slug: str, emails: Sequence[str], *,
@@ -211,15 +242,16 @@ def enrol_students(session: Session, actor: User, slug: str, emails: Sequence[st
     that keeps ``decide_member`` within the seats), so it may differ from the preview if
     someone else took seats meanwhile; the returned plan is what was done. An applicant,
     or someone who withdrew or was rejected, is admitted on their existing row. In a cohort
-    that is training, members enter training at once. Each new member gets an audit event,
-    and the cohort one for the whole list. A fixed number of statements at any list length:
-    members and their audit events are inserted with one executemany each (the ORM would
-    insert row by row on SQLite, to read back each new id).
+    that is training, members enter training at once. Each new member gets an audit event
+    and a notification (see ``_notify_added``), and the cohort an event for the whole list. A
+    fixed number of statements at any list length: members, audit events and notifications are
+    inserted with one executemany each (the ORM would insert row by row on SQLite, to read back
+    each new id).
     """
     cohort = _enrolment_cohort(session, actor, slug, for_update=True)
     if not emails:
         raise CohortError(_l("Paste e-mail addresses or choose a CSV file."), "emails")
-    plan, new_students, existing = _plan(session, cohort, emails)
+    plan, new_students, existing, added = _plan(session, cohort, emails)
     status = (MemberStatus.TRAINING if cohort.status == CohortStatus.TRAINING
               else MemberStatus.ADMITTED)
     sources: dict[int, str | None] = {member_id: source.value
@@ -246,5 +278,50 @@ def enrol_students(session: Session, actor: User, slug: str, emails: Sequence[st
     record_event(session, actor_id=actor.id, action="cohort.members_enrolled",
                  subject_type="cohort", subject_id=cohort.id or 0, now=now,
                  detail={outcome.value: plan.count(outcome) for outcome in EnrolmentOutcome})
+    _notify_added(session, actor, cohort, added, now)
     session.commit()
     return plan
+
+
+def _notify_added(session: Session, actor: User, cohort: Cohort, added: Sequence[_Account],
+                  now: dt.datetime) -> None:
+    """Tell each added student, in their language, which cohort took them and who added them.
+
+    Being added shows the firm the student's progress, so nobody joins unawares. The rows go
+    into the outbox as ``notify`` would write them (the student's delivery choice for the kind;
+    "never" writes none), but with one query for the choices and one INSERT for all rows
+    instead of two statements per student. The key holds ``now``, so a student added again
+    after leaving is told again. The caller commits.
+    """
+    if not added:
+        return
+    kind = NotificationKind.COHORT_ENROLMENT
+    chosen = dict(session.exec(
+        select(NotificationPreference.user_id, NotificationPreference.delivery).where(
+            col(NotificationPreference.user_id).in_([account.student_id for account in added]),
+            NotificationPreference.kind == kind)).all())
+    firm_name = session.exec(select(PartnerFirm.name)
+                             .where(PartnerFirm.id == cohort.firm_id)).one()
+    by_college = Party.COLLEGE in parties_of(actor, cohort)
+    rows = []
+    for account in added:
+        delivery = chosen.get(account.student_id, Delivery.IMMEDIATELY)
+        if delivery == Delivery.NEVER:
+            continue
+        with force_locale(account.locale or "en"):
+            subject = _("You were added to “%(name)s”", name=cohort.name)
+            body = (_("The college added you to “%(name)s” of %(firm)s.",
+                      name=cohort.name, firm=firm_name) if by_college
+                    else _("%(firm)s added you to its training “%(name)s”.",
+                           name=cohort.name, firm=firm_name))
+            body += " " + _("Its staff and the college now see your module progress and "
+                            "practice streams. If you did not expect this, tell the college.")
+        rows.append({
+            "user_id": account.student_id, "kind": kind, "delivery": delivery,
+            "subject": subject[:300], "body": body,
+            "dedupe_key": f"cohort-enrolment:{cohort.id}:{account.student_id}:{now.isoformat()}",
+            "created_at": now, "read_at": None, "sent_at": None, "attempts": 0,
+            "next_attempt_at": now if delivery == Delivery.IMMEDIATELY else None,
+        })
+    if rows:
+        session.execute(sa.insert(Notification.__table__), rows)
