@@ -16,8 +16,15 @@ from sqlmodel import Session, col, func, select
 from academy.assessment.certificates import Checklist, certificate_checklist
 from academy.assessment.service import assessment_queue
 from academy.auth.models import AccountRole, PartnerFirm, User
-from academy.cohorts.models import Cohort, CohortEvent, CohortMember, CohortMentor, CohortStatus
-from academy.cohorts.service import OPEN_STATUSES, firm_dashboard
+from academy.cohorts.models import (
+    Cohort,
+    CohortEvent,
+    CohortKind,
+    CohortMember,
+    CohortMentor,
+    CohortStatus,
+)
+from academy.cohorts.service import OPEN_STATUSES, SEATED, firm_dashboard
 from academy.cohorts.service.reports import CohortFunnel
 from academy.curriculum.service import ModuleStatus, ModuleSummary, TrackOverview, list_tracks
 from academy.notify.models import JobRun, JobStatus, Notification
@@ -153,19 +160,41 @@ def instructor_dashboard(session: Session, instructor: User, *,
 
 
 @dataclass(frozen=True)
+class InternalTraining:
+    slug: str
+    name: str
+    status: CohortStatus
+    members: int  # holding a seat
+
+
+@dataclass(frozen=True)
 class PartnerDashboard:
     firm_name: str
     cohorts: list[CohortFunnel]
     open_cohorts: int  # neither closed nor cancelled
+    internal_trainings: list[InternalTraining] = field(default_factory=list)
+
+
+def _internal_trainings(session: Session, firm_id: int | None) -> list[InternalTraining]:
+    """The firm's trainings of its own staff (no hiring funnel), newest first, one query."""
+    seated = func.count(CohortMember.id).filter(col(CohortMember.status).in_(SEATED))
+    rows = session.exec(
+        select(Cohort.slug, Cohort.name, Cohort.status, seated)
+        .join(CohortMember, col(CohortMember.cohort_id) == col(Cohort.id), isouter=True)
+        .where(Cohort.firm_id == firm_id, Cohort.kind == CohortKind.INTERNAL)
+        .group_by(col(Cohort.id))
+        .order_by(col(Cohort.starts_on).desc(), col(Cohort.id).desc())).all()
+    return [InternalTraining(slug, name, status, members) for slug, name, status, members in rows]
 
 
 def partner_dashboard(session: Session, partner: User) -> PartnerDashboard:
-    """The firm's order classes with how many people reached each hiring stage."""
+    """The firm's order classes with their hiring funnels, and its internal trainings."""
     funnels = firm_dashboard(session, partner)
     return PartnerDashboard(
         firm_name=funnels.firm.name if funnels.firm else "",
         cohorts=funnels.cohorts,
         open_cohorts=sum(row.status not in FINISHED for row in funnels.cohorts),
+        internal_trainings=_internal_trainings(session, partner.firm_id),
     )
 
 

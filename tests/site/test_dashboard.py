@@ -143,3 +143,17 @@ def test_a_cancelled_class_drops_off_the_upcoming_events(
     page = _signed_in(app, world.member).get("/").get_data(as_text=True)
     assert "Lighting product walk-through" not in page
     assert "Nothing scheduled." in page
+
+
+def test_a_firm_sees_its_internal_trainings_beside_its_order_classes(
+        app, session: Session, world: World, make_internal_cohort, make_user,
+        count_queries) -> None:  # type: ignore[no-untyped-def]
+    staff = [make_user("student") for _ in range(3)]
+    make_internal_cohort(CohortStatus.TRAINING, members=staff, name="Live-room onboarding")
+    client = _signed_in(app, world.partner)
+    with count_queries() as queries:
+        page = client.get("/").get_data(as_text=True)
+    assert "Internal trainings" in page and "Live-room onboarding" in page
+    assert "3 members" in page and queries.count <= 9
+    other = _signed_in(app, world.other_partner).get("/").get_data(as_text=True)
+    assert "Live-room onboarding" not in other and "Internal trainings" not in other
