@@ -38,6 +38,7 @@ from academy.curriculum.sync import CourseProblems, check_courses, sync_courses
 from academy.db import engine_of, new_session, upgrade_database, utcnow
 from academy.demo import DEMO_PASSWORD, database_is_empty, load_demo_data
 from academy.demo_scale import generate_scale_data
+from academy.errors import InvalidTransition
 from academy.notify import service as notify_service
 from academy.scheduler import JOBS, build_scheduler, next_run_times, runner_for, start_inline
 
@@ -247,11 +248,15 @@ def users_import(file: Path, dry_run: bool, links_out: Path, site_url: str) -> N
             return
         click.echo("Writing...", err=True)
         with links_file, current_app.test_request_context(base_url=site_url):
-            result = import_accounts(
-                session, None, plan, now=utcnow(),
-                link_for=lambda token: url_for("auth.set_password", token=token,
-                                               _external=True),
-            )
+            try:
+                result = import_accounts(
+                    session, None, plan, now=utcnow(),
+                    link_for=lambda token: url_for("auth.set_password", token=token,
+                                                   _external=True),
+                )
+            except InvalidTransition as error:
+                _fail(error.message)
+                return
             links = links_csv(result.links)
             links_file.write(links.removeprefix("\ufeff") if links_to_stdout else links)
     click.echo(f"Imported: {result.created} created, {result.updated} updated, "

@@ -735,8 +735,35 @@ def import_accounts(
     link_for: Callable[[str], str],
 ) -> ImportResult:
     """Apply a plan just made in this session (the CLI, which has no preview step). Commits."""
-    result = apply_plan(session, actor, plan, now=now, link_for=link_for)
-    session.commit()
+    return _apply_and_commit(session, actor, plan, now=now, link_for=link_for)
+
+
+def _apply_and_commit(
+    session: Session,
+    actor: User | None,
+    plan: ImportPlan,
+    *,
+    now: dt.datetime,
+    link_for: Callable[[str], str],
+    import_id: int | None = None,
+) -> ImportResult:
+    """Apply ``plan`` in one transaction, or nothing when another writer got in first.
+
+    The plan was checked against the database a moment ago; an account created since (by
+    another admin, say) breaks a unique constraint, and the whole import is rolled back.
+    """
+    try:
+        result = apply_plan(session, actor, plan, now=now, link_for=link_for,
+                            import_id=import_id)
+        session.commit()
+    except sa.exc.IntegrityError as error:
+        session.rollback()
+        raise InvalidTransition(
+            _l(
+                "Another change to these accounts happened at the same "
+                "moment. Nothing was imported; confirm again."
+            )
+        ) from error
     return result
 
 
@@ -807,25 +834,8 @@ def confirm_import(
     if not claimed:
         session.rollback()
         raise InvalidTransition(_l("This import has already been confirmed."))
-    try:
-        result = apply_plan(
-            session,
-            actor,
-            plan_import(session, rows),
-            now=now,
-            link_for=link_for,
-            import_id=staged.id,
-        )
-        session.commit()
-    except sa.exc.IntegrityError as error:
-        session.rollback()
-        raise InvalidTransition(
-            _l(
-                "Another change to these accounts happened at the same "
-                "moment. Nothing was imported; confirm again."
-            )
-        ) from error
-    return result
+    return _apply_and_commit(session, actor, plan_import(session, rows), now=now,
+                             link_for=link_for, import_id=staged.id)
 
 
 def links_csv(links: Iterable[NewAccountLink]) -> str:

@@ -4,8 +4,10 @@ import csv
 import io
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from academy.auth import importing
 from academy.auth.models import PasswordLink, User
 from academy.cli import cli
 from academy.notify.models import Notification
@@ -92,3 +94,23 @@ def test_an_unwritable_links_file_is_refused_before_anything_is_written(
     )
     assert result.exit_code == 1 and "Cannot write the links" in result.stderr
     assert _count(session, User) == 0
+
+
+def test_an_account_created_meanwhile_stops_the_import_cleanly(
+    runner, session: Session, tmp_path: Path, monkeypatch
+) -> None:
+    """On PostgreSQL another admin can create one of the accounts between check and write.
+
+    (SQLite cannot race here: the command holds the write lock from its first statement.) The
+    unique e-mail then refuses the bulk insert; the command says so and writes nothing.
+    """
+    def another_admin_got_in_first(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise sa.exc.IntegrityError("INSERT INTO user ...", {}, Exception("duplicate email"))
+
+    monkeypatch.setattr(importing, "apply_plan", another_admin_got_in_first)
+    result = runner.invoke(cli, args=["users", "import", str(_file(tmp_path)),
+                                      "--links-out", str(tmp_path / "links.csv")])
+    assert result.exit_code == 1
+    assert "Another change to these accounts happened at the same moment" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _count(session, User) == 0 and _count(session, PasswordLink) == 0
