@@ -46,7 +46,8 @@ from academy.auth.models import LOCALES, AccountImport, AccountRole, PartnerFirm
 from academy.auth.password_links import IssuedLink, issue_links, unusable_password_hash
 from academy.auth.service import is_valid_email, normalise_email
 from academy.errors import DomainError, InvalidTransition, NotFound
-from academy.notify.models import Delivery, Notification, NotificationKind
+from academy.notify.models import NotificationKind
+from academy.notify.service import Message, notify_many
 from academy.spreadsheets import safe_cell
 
 MAX_FILE_BYTES = 2_000_000
@@ -639,12 +640,8 @@ def _queue_invitations(
     invitations: list[tuple[PlannedRow, NewAccountLink, IssuedLink]],
     now: dt.datetime,
 ) -> None:
-    """Put each new account's link in the mail outbox, in the account's language.
-
-    New accounts have no notification preferences yet, so every invitation is mailed right
-    away; the notifications are one bulk INSERT rather than one ``notify`` call per account.
-    """
-    rows = []
+    """Put each new account's link in the mail outbox, in the account's language."""
+    messages = []
     for item, link, issued in invitations:
         with force_locale(item.locale):
             subject = _("Your Live Academy account is ready")
@@ -658,23 +655,9 @@ def _queue_invitations(
                 date=f"{link.expires_at:%Y-%m-%d %H:%M}",
                 link=link.link,
             )
-        rows.append(
-            {
-                "user_id": issued.user_id,
-                "kind": NotificationKind.ACCOUNT_INVITE,
-                "delivery": Delivery.IMMEDIATELY,
-                "subject": subject[:300],
-                "body": body,
-                "dedupe_key": f"account-invite:{issued.user_id}:{now:%Y%m%dT%H%M%S}",
-                "created_at": now,
-                "read_at": None,
-                "sent_at": None,
-                "attempts": 0,
-                "next_attempt_at": now,
-            }
-        )
-    if rows:
-        session.execute(sa.insert(Notification.__table__), rows)
+        messages.append(Message(issued.user_id, subject, body,
+                                f"account-invite:{issued.user_id}:{now:%Y%m%dT%H%M%S}"))
+    notify_many(session, NotificationKind.ACCOUNT_INVITE, messages, now)
 
 
 def _audit(

@@ -34,7 +34,8 @@ from academy.cohorts.models import Cohort, CohortKind, CohortMember, CohortStatu
 from academy.cohorts.service._base import SEATED, CohortError, get_managed_cohort
 from academy.cohorts.service.lifecycle import Party, parties_of
 from academy.errors import InvalidTransition, NotAllowed
-from academy.notify.models import Delivery, Notification, NotificationKind, NotificationPreference
+from academy.notify.models import NotificationKind
+from academy.notify.service import Message, notify_many
 
 MAX_EMAILS = 2_000
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -287,27 +288,16 @@ def _notify_added(session: Session, actor: User, cohort: Cohort, added: Sequence
                   now: dt.datetime) -> None:
     """Tell each added student, in their language, which cohort took them and who added them.
 
-    Being added shows the firm the student's progress, so nobody joins unawares. The rows go
-    into the outbox as ``notify`` would write them (the student's delivery choice for the kind;
-    "never" writes none), but with one query for the choices and one INSERT for all rows
-    instead of two statements per student. The key holds ``now``, so a student added again
-    after leaving is told again. The caller commits.
+    Being added shows the firm the student's progress, so nobody joins unawares. The key holds
+    ``now``, so a student added again after leaving is told again. The caller commits.
     """
     if not added:
         return
-    kind = NotificationKind.COHORT_ENROLMENT
-    chosen = dict(session.exec(
-        select(NotificationPreference.user_id, NotificationPreference.delivery).where(
-            col(NotificationPreference.user_id).in_([account.student_id for account in added]),
-            NotificationPreference.kind == kind)).all())
     firm_name = session.exec(select(PartnerFirm.name)
                              .where(PartnerFirm.id == cohort.firm_id)).one()
     by_college = Party.COLLEGE in parties_of(actor, cohort)
-    rows = []
+    messages = []
     for account in added:
-        delivery = chosen.get(account.student_id, Delivery.IMMEDIATELY)
-        if delivery == Delivery.NEVER:
-            continue
         with force_locale(account.locale or "en"):
             subject = _("You were added to “%(name)s”", name=cohort.name)
             body = (_("The college added you to “%(name)s” of %(firm)s.",
@@ -316,12 +306,7 @@ def _notify_added(session: Session, actor: User, cohort: Cohort, added: Sequence
                            name=cohort.name, firm=firm_name))
             body += " " + _("Its staff and the college now see your module progress and "
                             "practice streams. If you did not expect this, tell the college.")
-        rows.append({
-            "user_id": account.student_id, "kind": kind, "delivery": delivery,
-            "subject": subject[:300], "body": body,
-            "dedupe_key": f"cohort-enrolment:{cohort.id}:{account.student_id}:{now.isoformat()}",
-            "created_at": now, "read_at": None, "sent_at": None, "attempts": 0,
-            "next_attempt_at": now if delivery == Delivery.IMMEDIATELY else None,
-        })
-    if rows:
-        session.execute(sa.insert(Notification.__table__), rows)
+        messages.append(Message(
+            account.student_id, subject, body,
+            f"cohort-enrolment:{cohort.id}:{account.student_id}:{now.isoformat()}"))
+    notify_many(session, NotificationKind.COHORT_ENROLMENT, messages, now)
