@@ -23,6 +23,7 @@ from academy.auth.models import AccountRole, User
 from academy.cohorts.service import attendance_rates
 from academy.curriculum.models import TRACKS, Module, ModuleProgress, QuizAttempt
 from academy.errors import NotAllowed, NotFound
+from academy.paging import STUDENTS_PER_PAGE, Page
 from academy.practice.models import PracticeStream
 from academy.security import can_view_stream
 from academy.spreadsheets import safe_cell
@@ -192,18 +193,8 @@ def class_grades(session: Session, viewer: User, *, sort: str = "name",
     return _sorted(rows, sort, descending)
 
 
-STUDENTS_PER_PAGE = 50
-
-
-@dataclass(frozen=True)
-class ClassGradesPage:
-    rows: list[StudentGrades]
-    page: int
-    has_next: bool
-
-
 def class_grades_page(session: Session, viewer: User, *, sort: str = "name",
-                      descending: bool = False, page: int = 1) -> ClassGradesPage:
+                      descending: bool = False, page: int = 1) -> Page[StudentGrades]:
     """One page of the class gradebook, in six queries whatever the size of the class.
 
     In name order (the default) only the page's students are read and aggregated. The other
@@ -232,7 +223,7 @@ def class_grades_page(session: Session, viewer: User, *, sort: str = "name",
         shown, has_next = list(rows.values()), len(students) > STUDENTS_PER_PAGE
     if not shown and page > 1:
         raise NotFound(_l("There is no such page."))
-    return ClassGradesPage(rows=shown, page=page, has_next=has_next)
+    return Page(rows=shown, page=page, has_next=has_next)
 
 
 EXPORT_FIGURES = (

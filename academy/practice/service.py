@@ -23,6 +23,7 @@ from academy.auth.models import AccountRole, User
 from academy.cohorts.service import mentors_student
 from academy.errors import DomainError, NotAllowed, NotFound
 from academy.markdown import render_user_text
+from academy.paging import STUDENTS_PER_PAGE, Page
 from academy.practice.kpi import KPI_BY_KEY, KPIS, derive_kpis
 from academy.practice.models import (
     CURRENCIES,
@@ -522,14 +523,6 @@ class ClassRow:
 
 
 CLASS_SORTS = {"name", "streams", "hours", "last_stream", "median_gpm"}
-STUDENTS_PER_PAGE = 50
-
-
-@dataclass(frozen=True)
-class ClassPage:
-    rows: list[ClassRow]
-    page: int
-    has_next: bool
 
 
 def _class_figures(students: Any = None) -> tuple[Any, Any]:
@@ -581,7 +574,7 @@ def _class_page_ids(session: Session, sort: str, descending: bool, page: int) ->
 
 
 def class_overview(session: Session, viewer: User, *, now: dt.datetime, sort: str = "name",
-                   descending: bool = False, page: int = 1) -> ClassPage:
+                   descending: bool = False, page: int = 1) -> Page[ClassRow]:
     """One page of active students with streams, hours, last stream and median GPM. Staff only.
 
     Two queries whatever the size of the class: the page's students in order, then their
@@ -611,7 +604,7 @@ def class_overview(session: Session, viewer: User, *, now: dt.datetime, sort: st
                  inactive=row[5] is None or row[5] < last_active)
         for row in (figures[student_id] for student_id in shown)
     ]
-    return ClassPage(rows=rows, page=page, has_next=len(ids) > STUDENTS_PER_PAGE)
+    return Page(rows=rows, page=page, has_next=len(ids) > STUDENTS_PER_PAGE)
 
 
 CSV_COLUMNS = ("id", "student", "started_at_utc", "duration_min", "platform", "market",

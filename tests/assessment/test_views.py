@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from academy.assessment import service
-from academy.assessment.gradebook import STUDENTS_PER_PAGE
 from academy.assessment.models import Assessment
 from academy.auth.models import AccountRole, User
+from academy.paging import STUDENTS_PER_PAGE
 from academy.security import hash_password
 from tests.assessment.conftest import ALL_PROFICIENT, NOW
 from tests.helpers import TEST_PASSWORD, csrf_token, submit

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
 from academy.auth.models import AccountRole, User
+from academy.paging import STUDENTS_PER_PAGE
 from academy.practice.models import PracticeStream
-from academy.practice.service import STUDENTS_PER_PAGE
 from academy.security import hash_password
 from tests.helpers import TEST_PASSWORD, csrf_token, submit
 from tests.practice.factories import WORKED, add_stream
