@@ -172,6 +172,20 @@ def make_user(session: Session, make_firm: Callable[..., PartnerFirm]) -> Callab
 
 
 @pytest.fixture
+def client_for(app: Flask) -> Callable[[User | None], FlaskClient]:
+    """A fresh test client signed in as ``user`` through the real form (None: anonymous)."""
+
+    def sign_in(user: User | None) -> FlaskClient:
+        client = app.test_client()
+        if user is not None:
+            response = submit(client, "/login", {"email": user.email, "password": TEST_PASSWORD})
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
 def login_as(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., User]:
     """Sign in through the real login form: ``login_as("partner") -> User``."""
 

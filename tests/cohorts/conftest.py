@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from academy.auth.models import AccountRole, PartnerFirm, User
@@ -18,7 +17,6 @@ from academy.cohorts.models import Cohort, CohortKind, CohortMember, CohortStatu
 from academy.curriculum.sync import sync_courses
 from academy.security import hash_password
 from tests.curriculum.builders import write_catalogue
-from tests.helpers import TEST_PASSWORD, submit
 
 # Pages act at the real time, so the cohorts' dates lie ahead of today.
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -133,20 +131,6 @@ def fresh(session: Session) -> None:
     """Forget what the test session has read, so it sees what the app wrote since."""
     session.rollback()
     session.expire_all()
-
-
-@pytest.fixture
-def client_for(app: Flask) -> Callable[[User | None], FlaskClient]:
-    """A fresh test client signed in as ``user`` through the real form (None: anonymous)."""
-
-    def sign_in(user: User | None) -> FlaskClient:
-        client = app.test_client()
-        if user is not None:
-            response = submit(client, "/login", {"email": user.email, "password": TEST_PASSWORD})
-            assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from sqlmodel import Session, SQLModel
 
@@ -36,7 +35,6 @@ from academy.curriculum.sync import sync_courses
 from academy.db import engine_of
 from academy.practice.models import PracticeStream
 from tests.curriculum.builders import write_catalogue
-from tests.helpers import TEST_PASSWORD, submit
 from tests.practice.factories import add_stream
 
 settings.register_profile(
@@ -129,20 +127,6 @@ def world(app: Flask, session: Session, make_user: Callable[..., User],
                      student=student, member=member, recruiting=recruiting, placing=placing,
                      passed_member=passed, offer=offer, stream=stream, certificate=certificate,
                      tokens=tokens)
-
-
-@pytest.fixture
-def client_for(app: Flask) -> Callable[[User | None], FlaskClient]:
-    """A fresh test client signed in as ``user`` through the real form (None: anonymous)."""
-
-    def sign_in(user: User | None) -> FlaskClient:
-        client = app.test_client()
-        if user is not None:
-            response = submit(client, "/login", {"email": user.email, "password": TEST_PASSWORD})
-            assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return sign_in
 
 
 Snapshot = dict[str, list[tuple[object, ...]]]
