@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
@@ -21,7 +22,7 @@ from markdown.treeprocessors import Treeprocessor
 from pymdownx.slugs import slugify
 
 # Bump when rendering changes, so `courses sync` re-renders files whose text did not change.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 
 _COMMON_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2", "h3",
@@ -46,7 +47,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 COURSE_EXTENSIONS = [
     "tables", "admonition", "footnotes", "abbr", "def_list", "sane_lists", "attr_list",
-    "toc", "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.details",
+    "toc", "pymdownx.highlight", "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist",
+    "pymdownx.details",
 ]
 COURSE_EXTENSION_CONFIGS = {
     # Unicode slugs, so Chinese headings get readable anchors instead of "_1", "_2".
@@ -54,6 +56,9 @@ COURSE_EXTENSION_CONFIGS = {
             "slugify": slugify(case="lower")},
     "pymdownx.tabbed": {"alternate_style": True},
     "pymdownx.tasklist": {"custom_checkbox": False},
+    # Code blocks as plain <pre><code class="language-…">: the site styles no syntax colours,
+    # and Pygments' spans cost an eighth of a module's rendering.
+    "pymdownx.highlight": {"use_pygments": False},
 }
 USER_EXTENSIONS = ["sane_lists", "pymdownx.superfences", "tables"]
 
@@ -72,10 +77,16 @@ class RenderedCourseText:
     text: str  # plain text, for search
 
 
+def _same_link(href: str) -> str:
+    return href
+
+
 class _LinkRewriter(Treeprocessor):
-    def __init__(self, md: markdown.Markdown, rewrite: Callable[[str], str]) -> None:
+    """Maps every href through ``rewrite``, which each rendering sets for its own file."""
+
+    def __init__(self, md: markdown.Markdown) -> None:
         super().__init__(md)
-        self.rewrite = rewrite
+        self.rewrite: Callable[[str], str] = _same_link
 
     def run(self, root: Element) -> None:
         for link in root.iter("a"):
@@ -85,12 +96,8 @@ class _LinkRewriter(Treeprocessor):
 
 
 class _RewriteLinks(Extension):
-    def __init__(self, rewrite: Callable[[str], str]) -> None:
-        super().__init__()
-        self.rewrite = rewrite
-
     def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.treeprocessors.register(_LinkRewriter(md, self.rewrite), "academy_links", 1)
+        md.treeprocessors.register(_LinkRewriter(md), "academy_links", 1)
 
 
 def _without_raw_html(md: markdown.Markdown) -> markdown.Markdown:
@@ -127,18 +134,28 @@ def _label_task_checkboxes(fragment: str) -> str:
     return _TASK_CHECKBOX.sub(r'<label class="task-list-label">\1\2</label>', fragment)
 
 
-def _same_link(href: str) -> str:
-    return href
+# Building a Markdown instance with its extensions costs about a tenth of rendering a module,
+# and a sync renders a thousand; an instance is not thread-safe, so each thread keeps its own.
+_per_thread = threading.local()
+
+
+def _course_markdown() -> tuple[markdown.Markdown, _LinkRewriter]:
+    if not hasattr(_per_thread, "course"):
+        md = _without_raw_html(markdown.Markdown(
+            extensions=[*COURSE_EXTENSIONS, _RewriteLinks()],
+            extension_configs=COURSE_EXTENSION_CONFIGS,
+            output_format="html",
+        ))
+        _per_thread.course = (md, md.treeprocessors["academy_links"])
+    return _per_thread.course
 
 
 def render_course_text(source: str,
                        rewrite_link: Callable[[str], str] = _same_link) -> RenderedCourseText:
     """Render course Markdown with the course allow-list; ``rewrite_link`` maps each href."""
-    md = _without_raw_html(markdown.Markdown(
-        extensions=[*COURSE_EXTENSIONS, _RewriteLinks(rewrite_link)],
-        extension_configs=COURSE_EXTENSION_CONFIGS,
-        output_format="html",
-    ))
+    md, links = _course_markdown()
+    md.reset()  # footnotes, abbreviations and the table of contents of the previous text
+    links.rewrite = rewrite_link
     rendered = md.convert(source)
     clean = _label_task_checkboxes(nh3.clean(
         rendered, tags=COURSE_TAGS, attributes=COURSE_ATTRIBUTES, url_schemes=URL_SCHEMES,

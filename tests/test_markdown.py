@@ -1,5 +1,7 @@
 """The sanitiser: what course authors and users may write, and what never reaches a page."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from academy.markdown import render_course_text, render_user_text
@@ -69,3 +71,30 @@ def test_each_task_list_checkbox_is_labelled_by_its_item_text() -> None:
     assert f'<label class="task-list-label">{checked}' in rendered
     assert "Check the <strong>licence</strong></label>" in rendered
     assert "Rehearse the close</label>" in rendered
+
+
+def test_one_text_leaves_nothing_behind_for_the_next() -> None:
+    """Renderings share a Markdown instance per thread: footnotes, abbreviations, anchors,
+    tabs and links of one module must not reach the next."""
+    first = render_course_text(
+        "## Terms\n\nThe MOQ is low.[^1]\n\n*[MOQ]: minimum order quantity\n\n"
+        "[^1]: Ask the factory.\n\n=== \"A\"\n\n    a\n\n[next](02-next.md)\n",
+        rewrite_link=lambda href: "/modules/next")
+    assert "<abbr" in first.html and "footnote" in first.html
+    assert 'href="/modules/next"' in first.html
+    second = render_course_text("## Terms\n\nThe MOQ is low.\n\n[next](02-next.md)\n")
+    assert "<abbr" not in second.html and "footnote" not in second.html
+    assert 'id="terms"' in second.html, "the anchor is not numbered as a second 'terms'"
+    assert 'href="02-next.md"' in second.html
+    assert [heading.anchor for heading in second.headings] == ["terms"]
+    assert render_course_text("## Terms\n").html == render_course_text("## Terms\n").html
+
+
+def test_threads_render_course_text_side_by_side() -> None:
+    sources = [f"## Part {n}\n\n" + "Buyers ask about lead time. " * 200 + f"[^{n}]\n\n"
+               f"[^{n}]: Note {n}.\n" for n in range(8)]
+    alone = [render_course_text(source).html for source in sources]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda source: render_course_text(source).html,
+                                 sources * 4))
+    assert together == alone * 4
