@@ -32,9 +32,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask, abort
 from flask.testing import FlaskClient
+from flask_login import login_required
 
 from academy import create_app
-from academy.db import engine_of
+from academy.db import engine_of, get_session
 from academy.demo import DEMO_PASSWORD
 from academy.demo_scale import ScaleReport, scale_email
 from benchmarks.common import (
@@ -205,19 +206,55 @@ def _bare_flask(engine: sa.Engine) -> Flask:
     return bare
 
 
-def _module_against_bare(app: Flask, size: Size) -> tuple[Measured, Measured]:
-    page = _getter(_signed_in(app, STUDENT), f"/modules/{MODULE}")
-    baseline = _getter(_bare_flask(engine_of(app)).test_client(), f"/modules/{MODULE}")
-    for _ in range(3):
-        page()
-        baseline()
-    ours: list[float] = []
-    bare: list[float] = []
-    ours_seconds = bare_seconds = 0.0
+_STORED_BODY = sa.text("SELECT body_html FROM module WHERE slug = :slug")
+
+
+def _stored_body(slug: str) -> str:
+    row = get_session().execute(_STORED_BODY, {"slug": slug}).first()
+    if row is None:
+        abort(404)
+    return str(row.body_html)
+
+
+FLOORS = (
+    # (label, URL prefix): the stored module HTML served through this app, with no page around it
+    ("our app, anonymous, no layout", "/bench-floor/anonymous"),
+    ("our app, signed in, no layout", "/bench-floor/signed-in"),
+)
+
+
+def add_floor_routes(app: Flask) -> None:
+    """Two probe routes on the app under test: what any of its pages costs before the page.
+
+    Both serve the module's stored HTML, by one query, through everything the app does for
+    every request (request log, security headers, the request's database session); the
+    second also loads the signed-in user, as every page behind sign-in must. The module page
+    can be no faster than the second; the gap between them and the bare app is the price of
+    those duties, which no caching of the page removes.
+    """
+    app.add_url_rule(f"{FLOORS[0][1]}/<slug>", "bench_floor_anonymous", _stored_body)
+    app.add_url_rule(f"{FLOORS[1][1]}/<slug>", "bench_floor_signed_in",
+                     login_required(_stored_body))
+
+
+def _module_against_bare(app: Flask, size: Size) -> dict[str, Measured]:
+    """The module page, the two floors and the bare app, measured in alternating rounds."""
+    client = _signed_in(app, STUDENT)
+    fetches = {
+        "bare Flask": _getter(_bare_flask(engine_of(app)).test_client(), f"/modules/{MODULE}"),
+        **{label: _getter(client, f"{prefix}/{MODULE}") for label, prefix in FLOORS},
+        "module page": _getter(client, f"/modules/{MODULE}"),
+    }
+    for fetch in fetches.values():
+        for _ in range(3):
+            fetch()
+    latencies: dict[str, list[float]] = {label: [] for label in fetches}
+    seconds = dict.fromkeys(fetches, 0.0)
     for _ in range(size.rounds):
-        ours_seconds += _timed(page, size.seconds_per_page / size.rounds, ours)
-        bare_seconds += _timed(baseline, size.seconds_per_page / size.rounds, bare)
-    return Measured(ours, ours_seconds, 0), Measured(bare, bare_seconds, 0)
+        for label, fetch in fetches.items():
+            seconds[label] += _timed(fetch, size.seconds_per_page / size.rounds,
+                                     latencies[label])
+    return {label: Measured(latencies[label], seconds[label], 0) for label in fetches}
 
 
 def main() -> None:
@@ -237,15 +274,16 @@ def main() -> None:
                                           streams_per_student=size.streams_per_student,
                                           students_per_cohort=size.students_per_cohort)
             apps[scale] = create_app({"DATABASE_URL": url})
+        add_floor_routes(apps[1])
         results = _measure_pages(apps, size)
-        module_pair = _module_against_bare(apps[1], size)
+        module_against_bare = _module_against_bare(apps[1], size)
         for app in apps.values():
             engine_of(app).dispose()
-    _report(built, results, module_pair)
+    _report(built, results, module_against_bare)
 
 
 def _report(built: dict[int, ScaleReport], results: dict[int, dict[str, Measured]],
-            module_pair: tuple[Measured, Measured]) -> None:
+            module_against_bare: dict[str, Measured]) -> None:
     rows = []
     for page in PAGES:
         one, ten = results[1][page.name], results[10][page.name]
@@ -264,16 +302,23 @@ def _report(built: dict[int, ScaleReport], results: dict[int, dict[str, Measured
          f"target: latency 10× / 1× ≤ {LATENCY_GROWTH_TARGET} and the same SQL statement "
          f"count at both sizes"],
     )
-    ours, bare = module_pair
-    ratio = ours.per_second / bare.per_second
+    bare = module_against_bare["bare Flask"]
+    rows = []
+    for label, measured in module_against_bare.items():
+        ratio = measured.per_second / bare.per_second
+        rows.append([label, f"{measured.median_ms:.2f}", f"{measured.per_second:.0f}",
+                     f"{ratio:.2f}",
+                     verdict(ratio >= BASELINE_TARGET) if label == "module page" else ""])
     print_table(
         "Module page against bare Flask serving the same stored HTML from the same database, "
         "same process, alternating rounds",
         ["app", "median ms", "req/s", "page / baseline", "target"],
-        [["bare Flask", f"{bare.median_ms:.2f}", f"{bare.per_second:.0f}", "1.00", ""],
-         ["module page", f"{ours.median_ms:.2f}", f"{ours.per_second:.0f}", f"{ratio:.2f}",
-          verdict(ratio >= BASELINE_TARGET)]],
-        [f"target: module page ≥ {BASELINE_TARGET}× the baseline's throughput"],
+        rows,
+        [f"target: module page ≥ {BASELINE_TARGET}× the baseline's throughput",
+         "the two floors serve the same stored HTML by one query through this app, with no "
+         "page around it: every request's duties (request log, security headers, the "
+         "database session), then also loading the signed-in user; no page of the app can "
+         "be faster than its floor"],
     )
 
 

@@ -7,7 +7,9 @@ author fixing twenty files wants all twenty messages in one run, each as ``path:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import os
 import re
@@ -302,34 +304,66 @@ def _parse(file: _ContentFile, schema: type[_FrontMatterT],
     return _Parsed(file, document, front)
 
 
+class NoFrontMatter(ValueError):
+    """A content file's text does not open with a fenced YAML front matter."""
+
+
+@dataclass(frozen=True)
+class SplitText:
+    """A content file's text cut at its front matter fences."""
+
+    front_matter: str
+    body: str
+    body_line: int  # the file line the body starts on
+
+
+def split_front_matter(text: str) -> SplitText:
+    """Cut ``text`` into front matter and body; raise ``NoFrontMatter`` saying why it cannot be."""
+    # Split on newlines only, as editors and YAML number lines; str.splitlines also breaks
+    # at form feeds and other separators, which would shift every line number after them.
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        raise NoFrontMatter("the file must start with a '---' line that opens the YAML "
+                            "front matter")
+    closing = next((n for n, line in enumerate(lines[1:], start=1) if line.rstrip() == "---"),
+                   None)
+    if closing is None:
+        raise NoFrontMatter("the front matter has no closing '---' line")
+    return SplitText("\n".join(lines[1:closing]), "\n".join(lines[closing + 1:]), closing + 2)
+
+
+def decode_content(raw: bytes) -> str:
+    """A content file's bytes as text: UTF-8, an invisible byte-order mark dropped.
+
+    The mark would otherwise hide the opening fence. Raises ``UnicodeDecodeError``.
+    """
+    return raw.decode("utf-8-sig")
+
+
+def content_hash(raw: bytes) -> str:
+    """The hash a content file is known by: the SHA-256 of its bytes."""
+    return hashlib.sha256(raw).hexdigest()
+
+
 def _read_document(path: Path, problems: list[Problem]) -> _Document | None:
     """Split a file into parsed front matter and body, or report why it cannot be split."""
     try:
         raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")  # an invisible byte-order mark must not hide the fence
+        split = split_front_matter(decode_content(raw))
     except OSError as error:
         problems.append(Problem(path, 1, f"cannot read the file: {error.strerror}"))
         return None
     except UnicodeDecodeError:
         problems.append(Problem(path, 1, "the file is not UTF-8 text"))
         return None
-    # Split on newlines only, as editors and YAML number lines; str.splitlines also breaks
-    # at form feeds and other separators, which would shift every line number after them.
-    lines = text.split("\n")
-    if lines[0].rstrip() != "---":
-        problems.append(Problem(path, 1, "the file must start with a '---' line that opens "
-                                         "the YAML front matter"))
+    except NoFrontMatter as missing:
+        problems.append(Problem(path, 1, str(missing)))
         return None
-    closing = next((n for n, line in enumerate(lines[1:], start=1) if line.rstrip() == "---"),
-                   None)
-    if closing is None:
-        problems.append(Problem(path, 1, "the front matter has no closing '---' line"))
-        return None
-    root, data = _load_yaml("\n".join(lines[1:closing]), path, problems)
+    root, data = _load_yaml(split.front_matter, path, problems)
     if root is None:
         return None
-    return _Document(root=root, data=data, body="\n".join(lines[closing + 1:]),
-                     body_line=closing + 2, content_hash=hashlib.sha256(raw).hexdigest())
+    return _Document(root=root, data=data, body=split.body, body_line=split.body_line,
+                     content_hash=content_hash(raw))
 
 
 def _load_yaml(text: str, path: Path,
@@ -682,6 +716,25 @@ def _closes(line: str, fence: str) -> bool:
 # --- The catalogue -------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a whole course folder is read (or synced).
+
+    Each file's YAML node tree is kept for the line numbers of problems: a hundred thousand
+    small objects for 1,000 modules, in no reference cycle, and a sync then keeps every
+    module's columns until they are written. As they pile up, the collector walks them again
+    and again: two thirds of the time to read 1,000 modules. Reference counting frees them
+    all the same, and any cycle is collected once the collector runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_catalogue(course_dir: Path) -> Catalogue:
     """Read and check every module, translation and rubric under ``course_dir``.
 
@@ -696,10 +749,11 @@ def read_catalogue(course_dir: Path) -> Catalogue:
     rubric_files, rubric_translation_files = _by_language(
         f for f in files if f.folder == _RUBRICS_FOLDER)
 
-    modules = _parse_all(module_files, ModuleFrontMatter, problems)
-    translations = _parse_all(module_translation_files, ModuleFrontMatter, problems)
-    rubrics = _parse_all(rubric_files, RubricFrontMatter, problems)
-    rubric_translations = _parse_all(rubric_translation_files, RubricFrontMatter, problems)
+    with collector_paused():
+        modules = _parse_all(module_files, ModuleFrontMatter, problems)
+        translations = _parse_all(module_translation_files, ModuleFrontMatter, problems)
+        rubrics = _parse_all(rubric_files, RubricFrontMatter, problems)
+        rubric_translations = _parse_all(rubric_translation_files, RubricFrontMatter, problems)
 
     problems.extend(_duplicate_names(module_files))
     problems.extend(_track_mismatches([*modules, *translations]))
@@ -736,6 +790,7 @@ class SurveyedFile:
     path: Path
     content_hash: str
     translation_hashes: dict[str, str]
+    translation_paths: dict[str, Path]
 
 
 def survey_files(course_dir: Path) -> list[SurveyedFile] | None:
@@ -749,15 +804,17 @@ def survey_files(course_dir: Path) -> list[SurveyedFile] | None:
     if problems or next(_orphan_translations(files), None) is not None:
         return None
     try:
-        hashes = {file.path: hashlib.sha256(file.path.read_bytes()).hexdigest() for file in files}
+        hashes = {file.path: content_hash(file.path.read_bytes()) for file in files}
     except OSError:
         return None
-    translated: dict[Path, dict[str, str]] = {}
+    translations: dict[Path, dict[str, Path]] = {}
     for file in files:
         if file.locale is not None:
-            translated.setdefault(file.original_path, {})[file.locale] = hashes[file.path]
+            translations.setdefault(file.original_path, {})[file.locale] = file.path
     return [SurveyedFile(file.folder, file.slug, file.position, file.path, hashes[file.path],
-                         translated.get(file.path, {}))
+                         {locale: hashes[path]
+                          for locale, path in translations.get(file.path, {}).items()},
+                         translations.get(file.path, {}))
             for file in files if file.locale is None]
 
 

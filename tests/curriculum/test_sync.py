@@ -1,18 +1,29 @@
 """`courses sync`: load, skip unchanged, retire, refuse broken folders, neutralise HTML."""
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from academy.curriculum import sync
 from academy.curriculum.models import Module, ModuleProgress, Rubric
 from academy.curriculum.sync import CourseProblems, sync_courses
-from tests.curriculum.builders import write_catalogue, write_module
+from tests.curriculum.builders import write_catalogue, write_module, write_translation
 from tests.helpers import active_content
 
 NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(params=["one process", "worker processes"])
+def rendering(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test both ways a sync renders: here, or in workers started before the check."""
+    if request.param == "worker processes":  # what a large sync does
+        monkeypatch.setattr(sync, "PARALLEL_RENDERING_FROM", 1)
+        monkeypatch.setattr(sync.os, "cpu_count", lambda: 2)
+    return str(request.param)
 
 
 def _modules(session: Session) -> dict[str, Module]:
@@ -78,7 +89,8 @@ def test_a_module_moved_to_another_number_is_moved(session: Session, tmp_path: P
     assert not again.changed
 
 
-def test_changed_file_is_updated_in_place(session: Session, tmp_path: Path) -> None:
+def test_changed_file_is_updated_in_place(session: Session, tmp_path: Path,
+                                          rendering: str) -> None:
     write_catalogue(tmp_path)
     sync_courses(session, tmp_path, now=NOW)
     before = _modules(session)["host-topic-1"]
@@ -90,7 +102,7 @@ def test_changed_file_is_updated_in_place(session: Session, tmp_path: Path) -> N
 
 
 def test_removed_module_with_progress_is_retired_not_deleted(session: Session, tmp_path: Path,
-                                                             make_user) -> None:
+                                                             make_user, rendering: str) -> None:
     write_catalogue(tmp_path)
     sync_courses(session, tmp_path, now=NOW)
     module = _modules(session)["planner-topic-2"]
@@ -106,7 +118,7 @@ def test_removed_module_with_progress_is_retired_not_deleted(session: Session, t
     assert not _modules(session)["planner-topic-2"].retired
 
 
-def test_broken_folder_changes_nothing(session: Session, tmp_path: Path) -> None:
+def test_broken_folder_changes_nothing(session: Session, tmp_path: Path, rendering: str) -> None:
     write_catalogue(tmp_path)
     sync_courses(session, tmp_path, now=NOW)
     write_module(tmp_path, "host", 1, "host-topic-1", title="Changed")
@@ -134,13 +146,8 @@ def test_html_in_a_module_body_is_neutralised(session: Session, tmp_path: Path,
     assert active_content(_modules(session)["attack"].body_html) == []
 
 
-@pytest.mark.parametrize("processes", ["one process", "worker processes"])
 def test_links_between_module_files_become_module_pages(session: Session, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch,
-                                                        processes: str) -> None:
-    if processes == "worker processes":  # what a large sync does: render in other processes
-        monkeypatch.setattr(sync, "PARALLEL_RENDERING_FROM", 1)
-        monkeypatch.setattr(sync.os, "cpu_count", lambda: 2)
+                                                        rendering: str) -> None:
     write_module(tmp_path, "operator", 5, "data-and-diagnosis")
     write_module(tmp_path, "host", 1, "host-compliance", body=(
         "## Read on\n\nSee [the KPIs](../operator/05-data-and-diagnosis.md#the-kpi-formulas) "
@@ -149,6 +156,54 @@ def test_links_between_module_files_become_module_pages(session: Session, tmp_pa
     body = _modules(session)["host-compliance"].body_html
     assert 'href="/modules/data-and-diagnosis#the-kpi-formulas"' in body
     assert 'href="https://seller-us.tiktok.com/university"' in body
+
+
+def test_translations_are_rendered_with_their_module(session: Session, tmp_path: Path,
+                                                     rendering: str) -> None:
+    write_catalogue(tmp_path)
+    write_translation(tmp_path, "host", 2, "host-topic-2", body="## 开场\n\n欢迎各位买家。\n",
+                      prerequisites=["host-topic-1"])
+    sync_courses(session, tmp_path, now=NOW)
+    module = _modules(session)["host-topic-2"]
+    assert "欢迎各位买家" in module.text("zh").body_html
+    assert "欢迎" not in module.body_html and "The body of host-topic-2" in module.body_html
+    assert [heading["title"] for heading in module.text("zh").headings] == ["开场"]
+
+
+def test_a_file_edited_while_workers_render_is_stored_as_checked(
+        session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers start on the changed files before the catalogue is read; a file edited in
+    between must be stored as the checker read it, never as the workers saw it."""
+    monkeypatch.setattr(sync, "PARALLEL_RENDERING_FROM", 1)
+    monkeypatch.setattr(sync.os, "cpu_count", lambda: 2)
+    write_catalogue(tmp_path)
+    edited = write_module(tmp_path, "host", 1, "host-topic-1", body="## Draft\n\nOld words.\n")
+    rendered = tmp_path.parent / f"{tmp_path.name}-rendered"
+    render_texts = sync._render_texts
+
+    def render_then_tell(course_dir: Path, texts):  # type: ignore[no-untyped-def]
+        result = render_texts(course_dir, texts)
+        if any(text.path == edited for text in texts):
+            rendered.touch()
+        return result
+
+    read_catalogue = sync.read_catalogue
+
+    def edit_then_read(course_dir: Path):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 30
+        while not rendered.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert rendered.exists(), "the workers never rendered the file"
+        write_module(tmp_path, "host", 1, "host-topic-1", body="## Final\n\nNew words.\n")
+        return read_catalogue(course_dir)
+
+    monkeypatch.setattr(sync, "_render_texts", render_then_tell)  # forked workers inherit it
+    monkeypatch.setattr(sync, "read_catalogue", edit_then_read)
+    sync_courses(session, tmp_path, now=NOW)
+    module = _modules(session)["host-topic-1"]
+    assert "New words." in module.body_html and "Old words." not in module.body_html
+    assert "New words." in module.body_text and "Old words." not in module.body_text
+    assert sync_courses(session, tmp_path, now=NOW).changed is False
 
 
 def test_long_module_gets_heading_anchors_and_contents(session: Session, tmp_path: Path) -> None:
@@ -164,3 +219,21 @@ def test_thirty_module_folder_syncs(session: Session, tmp_path: Path) -> None:
     slugs = write_catalogue(tmp_path, per_track=10)
     assert len(sync_courses(session, tmp_path, now=NOW).added) == 31
     assert len(_modules(session)) == len(slugs) == 30
+
+
+def test_loaded_modules_show_the_sync_and_other_objects_stay_loaded(
+        session: Session, tmp_path: Path, make_user, rendering: str) -> None:
+    """Rows are written by bulk statements: the modules a caller holds must show them, while
+    the caller's other objects stay as loaded (reloading them would open a transaction)."""
+    write_catalogue(tmp_path)
+    sync_courses(session, tmp_path, now=NOW)
+    student = make_user("student")
+    held = session.exec(select(Module).where(Module.slug == "host-topic-1")).one()
+    kept = session.exec(select(Module).where(Module.slug == "host-topic-2")).one()
+    write_module(tmp_path, "host", 1, "host-topic-1", title="Compliance, revised")
+    (tmp_path / "planner" / "02-planner-topic-2.md").unlink()
+    sync_courses(session, tmp_path, now=NOW)
+    assert not sa.inspect(student).expired_attributes
+    assert not sa.inspect(kept).expired_attributes
+    assert held.title == "Compliance, revised"
+    assert session.exec(select(Module).where(Module.slug == "planner-topic-2")).one().retired
