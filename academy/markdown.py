@@ -22,7 +22,7 @@ from markdown.treeprocessors import Treeprocessor
 from pymdownx.slugs import slugify
 
 # Bump when rendering changes, so `courses sync` re-renders files whose text did not change.
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 
 _COMMON_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2", "h3",
@@ -47,8 +47,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 COURSE_EXTENSIONS = [
     "tables", "admonition", "footnotes", "abbr", "def_list", "sane_lists", "attr_list",
-    "toc", "pymdownx.highlight", "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist",
-    "pymdownx.details",
+    "toc", "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.details",
 ]
 COURSE_EXTENSION_CONFIGS = {
     # Unicode slugs, so Chinese headings get readable anchors instead of "_1", "_2".
@@ -56,9 +55,6 @@ COURSE_EXTENSION_CONFIGS = {
             "slugify": slugify(case="lower")},
     "pymdownx.tabbed": {"alternate_style": True},
     "pymdownx.tasklist": {"custom_checkbox": False},
-    # Code blocks as plain <pre><code class="language-…">: the site styles no syntax colours,
-    # and Pygments' spans cost an eighth of a module's rendering.
-    "pymdownx.highlight": {"use_pygments": False},
 }
 USER_EXTENSIONS = ["sane_lists", "pymdownx.superfences", "tables"]
 

@@ -1,5 +1,7 @@
 """The sanitiser: what course authors and users may write, and what never reaches a page."""
 
+import html
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -98,3 +100,14 @@ def test_threads_render_course_text_side_by_side() -> None:
         together = list(pool.map(lambda source: render_course_text(source).html,
                                  sources * 4))
     assert together == alone * 4
+
+
+def test_fence_options_keep_a_code_block_a_code_block() -> None:
+    """``title=``, ``hl_lines=`` and ``linenums=`` are fence options authors copy from other
+    sites; the block must still render as code, never as headings, lists or live links."""
+    rendered = render_course_text(
+        '```python title="run_sheet.py" hl_lines="1" linenums="1"\n'
+        "# Step one\nprint(1)\n\n- not a list\n[gone](../host/09-missing.md)\n```\n").html
+    assert "<pre" in rendered and "run_sheet.py" in rendered
+    assert "<h1" not in rendered and "<li" not in rendered and "<a " not in rendered
+    assert "[gone](../host/09-missing.md)" in html.unescape(re.sub(r"<[^>]+>", "", rendered))
