@@ -25,6 +25,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, SQLModel, select
 
+from academy import create_app
 from academy.api import service as api_service
 from academy.assessment import service as assessment_service
 from academy.assessment.models import Certificate
@@ -364,3 +365,12 @@ def client_as(app: Flask, identity: Identity) -> FlaskClient:
     client.set_cookie("session", identity.cookie)
     return client
 
+
+@pytest.fixture
+def proxied_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app behind one reverse proxy that sets X-Forwarded-For (ACADEMY_PROXY_COUNT=1)."""
+    application = create_app({"TESTING": True, "DATABASE_URL": database_url,
+                              "SECRET_KEY": "test-secret-key", "PROXY_COUNT": 1,
+                              "COURSES_DIR": str(tmp_path / "courses")})
+    yield application
+    engine_of(application).dispose()

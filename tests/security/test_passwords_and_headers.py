@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,11 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from academy import create_app
 from academy.auth.models import User
 from academy.auth.service import AccountError, check_password_rules
 from academy.config import ConfigError, load_config
-from academy.db import engine_of
 from academy.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from tests.helpers import submit
 
@@ -43,15 +40,6 @@ def test_https_responses_carry_hsts(client: FlaskClient) -> None:
     response = client.get("/login", base_url="https://academy.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "Strict-Transport-Security" not in client.get("/login").headers
-
-
-@pytest.fixture
-def proxied_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    application = create_app({"TESTING": True, "DATABASE_URL": database_url,
-                              "SECRET_KEY": "test-secret-key", "PROXY_COUNT": 1,
-                              "COURSES_DIR": str(tmp_path / "courses")})
-    yield application
-    engine_of(application).dispose()
 
 
 def test_behind_a_tls_proxy_responses_carry_hsts(proxied_app: Flask) -> None:

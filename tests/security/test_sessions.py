@@ -184,16 +184,6 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_ip_throttle(
     assert response.status_code == 429
 
 
-@pytest.fixture
-def proxied_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The app behind one reverse proxy that sets X-Forwarded-For (ACADEMY_PROXY_COUNT=1)."""
-    application = create_app({"TESTING": True, "DATABASE_URL": database_url,
-                              "SECRET_KEY": "test-secret-key", "PROXY_COUNT": 1,
-                              "COURSES_DIR": str(tmp_path / "courses")})
-    yield application
-    engine_of(application).dispose()
-
-
 def test_behind_the_proxy_the_ip_throttle_counts_each_client_not_the_proxy(
         proxied_app: Flask, make_user: Callable[..., User]) -> None:
     """One noisy client must not lock every other client out of signing in."""
